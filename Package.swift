@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "rr-swift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "rr-supervisor", targets: ["rr-supervisor"]),
+        .executable(name: "rr-trace-writer", targets: ["rr-trace-writer"]),
+        .executable(name: "rr-replayer", targets: ["rr-replayer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        .target(name: "CRRShims"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "RRCore", dependencies: [
+            "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "RRTrace", dependencies: [
+            "RRCore", "CZlib", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "RRPtrace", dependencies: [
+            "RRCore", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "RRRecord", dependencies: [
+            "RRCore", "RRTrace", "RRPtrace", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "RRReplay", dependencies: [
+            "RRCore", "RRTrace", "RRPtrace", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .executableTarget(name: "rr-supervisor", dependencies: [
+            "RRRecord", "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "rr-trace-writer", dependencies: [
+            "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "rr-replayer", dependencies: [
+            "RRReplay", "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "RRCoreTests", dependencies: ["RRCore"]),
+        .testTarget(name: "RRTraceTests", dependencies: ["RRTrace", "RRCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: []),
+    ]
+)

@@ -1,0 +1,61 @@
+// Only what Swift cannot express: variadic calls (ptrace, prctl, syscall), wait-status macros,
+// fork+exec of a traced child, and the few instructions (rdtsc) the supervisor executes itself.
+#ifndef RR_SHIMS_H
+#define RR_SHIMS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+/// Result of a ptrace call: the value and errno captured immediately after the call.
+typedef struct {
+    long value;
+    int error;
+} rr_shim_result;
+
+rr_shim_result rr_shim_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data);
+rr_shim_result rr_shim_get_regs(pid_t pid, struct user_regs_struct *regs);
+rr_shim_result rr_shim_set_regs(pid_t pid, const struct user_regs_struct *regs);
+/// siginfo_t is 128 bytes on x86-64; we move it as raw bytes.
+rr_shim_result rr_shim_get_siginfo(pid_t pid, uint8_t out[128]);
+rr_shim_result rr_shim_set_siginfo(pid_t pid, const uint8_t in[128]);
+
+/// waitpid(pid, &status, __WALL | flags); returns the pid or -1 with error.
+rr_shim_result rr_shim_wait(pid_t pid, int *status, int flags);
+
+int rr_shim_wifexited(int status);
+int rr_shim_wexitstatus(int status);
+int rr_shim_wifsignaled(int status);
+int rr_shim_wtermsig(int status);
+int rr_shim_wifstopped(int status);
+int rr_shim_wstopsig(int status);
+/// The PTRACE_EVENT_* number carried in a stop status (status >> 16).
+int rr_shim_ptrace_event(int status);
+
+/// How the traced child is prepared before it executes the program.
+typedef struct {
+    int cpu;                 // CPU to pin to; -1 for no pinning
+    int stdout_to_stderr;    // redirect the child's stdout to its stderr
+    int trap_rdtsc;          // PR_SET_TSC(PR_TSC_SIGSEGV)
+    int no_core_dumps;       // RLIMIT_CORE = 0 (replay must not leave core files behind)
+    int close_from;          // close every fd >= this before exec (-1: keep all)
+} rr_shim_spawn_options;
+
+/// fork(); in the child: PTRACE_TRACEME, no ASLR, CPU pinning, RDTSC trapping, SIGSTOP, execve.
+/// Nothing but async-signal-safe calls run in the child. Returns the child's pid or -1.
+rr_shim_result rr_shim_spawn_traced(const char *path, char *const argv[], char *const envp[],
+                                    rr_shim_spawn_options options);
+
+/// Pin the calling thread to one CPU (sched_setaffinity).
+int rr_shim_pin_to_cpu(int cpu);
+
+uint64_t rr_shim_rdtsc(void);
+uint64_t rr_shim_rdtscp(uint32_t *aux);
+
+/// PTRACE_GET_SYSCALL_INFO's op byte: 1 entry, 2 exit, 3 seccomp, 0 none (or -1 on error).
+int rr_shim_syscall_stop_kind(pid_t pid);
+
+/// kill(pid, sig) with errno captured.
+rr_shim_result rr_shim_kill(pid_t pid, int sig);
+
+#endif

@@ -1,0 +1,113 @@
+#define _GNU_SOURCE
+#include "rr_shims.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static rr_shim_result make_result(long value) {
+    rr_shim_result r = { value, value == -1 ? errno : 0 };
+    return r;
+}
+
+rr_shim_result rr_shim_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data) {
+    errno = 0;
+    long v = ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data);
+    rr_shim_result r = { v, errno };
+    return r;
+}
+
+rr_shim_result rr_shim_get_regs(pid_t pid, struct user_regs_struct *regs) {
+    return make_result(ptrace(PTRACE_GETREGS, pid, 0, regs));
+}
+
+rr_shim_result rr_shim_set_regs(pid_t pid, const struct user_regs_struct *regs) {
+    return make_result(ptrace(PTRACE_SETREGS, pid, 0, (void *)regs));
+}
+
+_Static_assert(sizeof(siginfo_t) == 128, "siginfo_t is 128 bytes on x86-64");
+
+rr_shim_result rr_shim_get_siginfo(pid_t pid, uint8_t out[128]) {
+    return make_result(ptrace(PTRACE_GETSIGINFO, pid, 0, out));
+}
+
+rr_shim_result rr_shim_set_siginfo(pid_t pid, const uint8_t in[128]) {
+    return make_result(ptrace(PTRACE_SETSIGINFO, pid, 0, (void *)in));
+}
+
+rr_shim_result rr_shim_wait(pid_t pid, int *status, int flags) {
+    return make_result(waitpid(pid, status, __WALL | flags));
+}
+
+int rr_shim_wifexited(int status) { return WIFEXITED(status); }
+int rr_shim_wexitstatus(int status) { return WEXITSTATUS(status); }
+int rr_shim_wifsignaled(int status) { return WIFSIGNALED(status); }
+int rr_shim_wtermsig(int status) { return WTERMSIG(status); }
+int rr_shim_wifstopped(int status) { return WIFSTOPPED(status); }
+int rr_shim_wstopsig(int status) { return WSTOPSIG(status); }
+int rr_shim_ptrace_event(int status) { return (status >> 16) & 0xff; }
+
+rr_shim_result rr_shim_spawn_traced(const char *path, char *const argv[], char *const envp[],
+                                    rr_shim_spawn_options options) {
+    pid_t pid = fork();
+    if (pid != 0) return make_result(pid);
+    // Child: only async-signal-safe calls from here to execve.
+    if (options.stdout_to_stderr) dup2(2, 1);
+    if (options.close_from >= 0) syscall(SYS_close_range, options.close_from, ~0U, 0);
+    if (options.no_core_dumps) {
+        struct rlimit none = { 0, 0 };
+        setrlimit(RLIMIT_CORE, &none);
+    }
+    personality(ADDR_NO_RANDOMIZE);
+    if (options.cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(options.cpu, &set);
+        sched_setaffinity(0, sizeof set, &set);
+    }
+    if (options.trap_rdtsc) prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+    if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) _exit(126);
+    raise(SIGSTOP);
+    execve(path, argv, envp);
+    _exit(127);
+}
+
+int rr_shim_pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+uint64_t rr_shim_rdtsc(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t rr_shim_rdtscp(uint32_t *aux) {
+    uint32_t lo, hi, c;
+    __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(c));
+    *aux = c;
+    return ((uint64_t)hi << 32) | lo;
+}
+
+int rr_shim_syscall_stop_kind(pid_t pid) {
+    uint8_t info[128];
+    memset(info, 0, sizeof info);
+    long n = ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof info, info);
+    if (n < 0) return -1;
+    return info[0];
+}
+
+rr_shim_result rr_shim_kill(pid_t pid, int sig) {
+    return make_result(kill(pid, sig));
+}

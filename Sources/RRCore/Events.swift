@@ -1,0 +1,214 @@
+extension SyscallEvent {
+    /// "openat(0xffffff9c, 0x7ffe..., 0x0, 0x0, 0x0, 0x0) = 3", for divergence reports and dumps.
+    public func summary(withArguments: Bool) -> String {
+        let shown = withArguments ? arguments : Array(arguments.prefix(3))
+        return "syscall \(number.name)(\(shown.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))) = \(result)"
+    }
+}
+
+/// A content hash (SHA-256) naming a file stored once in a trace.
+public struct ContentHash: Hashable, Sendable, CustomStringConvertible {
+    public let bytes: [UInt8]
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 32)
+        self.bytes = bytes
+    }
+    public var hex: String { bytes.map { String(format2: $0) }.joined() }
+    public var description: String { hex }
+}
+
+extension String {
+    init(format2 byte: UInt8) {
+        let digits = Array("0123456789abcdef")
+        self = String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+    }
+}
+
+/// One file the program had mapped: its path at record time and the hash of its content.
+public struct MappedFile: Equatable, Sendable {
+    public var path: String
+    public var hash: ContentHash
+    public var size: UInt64
+    public init(path: String, hash: ContentHash, size: UInt64) {
+        self.path = path
+        self.hash = hash
+        self.size = size
+    }
+}
+
+/// A successful execve: everything replay needs to start the same image in the same state.
+public struct ExecEvent: Equatable, Sendable {
+    public var tid: Tid
+    public var executable: MappedFile
+    /// The ELF interpreter (ld.so) the kernel loaded, if the executable has one.
+    public var interpreter: MappedFile?
+    public var arguments: [String]
+    public var environment: [String]
+    /// Registers right after the exec (at the interpreter's or program's entry point).
+    public var registers: Registers
+    /// The initial stack from `registers.rsp` to the top of the stack mapping: argv, envp,
+    /// the auxiliary vector and AT_RANDOM bytes, reproduced exactly in replay.
+    public var stackBytes: [UInt8]
+    public init(tid: Tid, executable: MappedFile, interpreter: MappedFile?, arguments: [String],
+                environment: [String], registers: Registers, stackBytes: [UInt8]) {
+        self.tid = tid
+        self.executable = executable
+        self.interpreter = interpreter
+        self.arguments = arguments
+        self.environment = environment
+        self.registers = registers
+        self.stackBytes = stackBytes
+    }
+}
+
+/// Bytes the kernel wrote into tracee memory during a syscall.
+public struct MemoryWrite: Equatable, Sendable {
+    public var address: RemoteAddress
+    public var bytes: [UInt8]
+    public init(address: RemoteAddress, bytes: [UInt8]) {
+        self.address = address
+        self.bytes = bytes
+    }
+}
+
+/// Which of the recording's original output streams a write went to; replay echoes the bytes
+/// the replayed code passes to that write onto its own stream.
+public enum OutputStream: UInt8, Sendable {
+    case none = 0, stdout = 1, stderr = 2
+}
+
+/// A completed (or, for exit/exit_group, entered) syscall.
+public struct SyscallEvent: Equatable, Sendable {
+    public var tid: Tid
+    public var number: SyscallNumber
+    public var arguments: [UInt64]
+    public var result: Int64
+    /// Digest of all registers at syscall entry (see `Registers.digest`).
+    public var entryDigest: UInt64
+    public var writes: [MemoryWrite]
+    /// For a successful mmap of a file: which file, so replay can fill the mapping.
+    public var mappedFile: MappedFile?
+    public var echo: OutputStream
+    public init(tid: Tid, number: SyscallNumber, arguments: [UInt64], result: Int64, entryDigest: UInt64,
+                writes: [MemoryWrite] = [], mappedFile: MappedFile? = nil, echo: OutputStream = .none) {
+        self.tid = tid
+        self.number = number
+        self.arguments = arguments
+        self.result = result
+        self.entryDigest = entryDigest
+        self.writes = writes
+        self.mappedFile = mappedFile
+        self.echo = echo
+    }
+}
+
+/// An instruction the supervisor trapped and emulated (RDTSC, RDTSCP), with the values it produced.
+public struct InstructionTrapEvent: Equatable, Sendable {
+    public enum Kind: UInt8, Sendable { case rdtsc = 1, rdtscp = 2 }
+    public var tid: Tid
+    public var kind: Kind
+    public var rip: UInt64
+    public var rax: UInt64
+    public var rdx: UInt64
+    public var rcx: UInt64
+    public init(tid: Tid, kind: Kind, rip: UInt64, rax: UInt64, rdx: UInt64, rcx: UInt64) {
+        self.tid = tid
+        self.kind = kind
+        self.rip = rip
+        self.rax = rax
+        self.rdx = rdx
+        self.rcx = rcx
+    }
+}
+
+/// Where in the execution a signal was delivered. The foundation places signals either at a
+/// faulting instruction (replay re-executes it and the CPU raises the signal again) or right after
+/// the previous event with no user code in between (replay injects it there). Asynchronous
+/// signals in the middle of user code will carry a user-space position (registers at a rip plus
+/// breakpoint hit counts); `.userSpace` records such a point so that a later replayer can find it.
+public enum SignalPosition: Equatable, Sendable {
+    case atFault
+    case afterPreviousEvent
+    case userSpace(rip: UInt64, registerDigest: UInt64)
+}
+
+/// A signal delivered to a tracee thread (signal-delivery-stop), with its full siginfo.
+public struct SignalEvent: Equatable, Sendable {
+    public var tid: Tid
+    public var signal: SignalNumber
+    public var siginfo: [UInt8]
+    public var position: SignalPosition
+    public init(tid: Tid, signal: SignalNumber, siginfo: [UInt8], position: SignalPosition) {
+        self.tid = tid
+        self.signal = signal
+        self.siginfo = siginfo
+        self.position = position
+    }
+}
+
+/// A tracee's end: its raw wait status and its registers at the moment it exited.
+public struct ExitEvent: Equatable, Sendable {
+    public var tid: Tid
+    public var waitStatus: Int32
+    public var finalRegisters: Registers?
+    public init(tid: Tid, waitStatus: Int32, finalRegisters: Registers?) {
+        self.tid = tid
+        self.waitStatus = waitStatus
+        self.finalRegisters = finalRegisters
+    }
+
+    /// The status a shell would report: the exit code, or 128 + signal.
+    public var shellStatus: Int32 {
+        let signal = waitStatus & 0x7f
+        return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal
+    }
+}
+
+/// One recorded event. Replay consumes them in order; the order is the recorded schedule.
+public enum TraceEvent: Equatable, Sendable {
+    case exec(ExecEvent)
+    case syscall(SyscallEvent)
+    case instructionTrap(InstructionTrapEvent)
+    case signal(SignalEvent)
+    case exit(ExitEvent)
+
+    public var tid: Tid {
+        switch self {
+        case let .exec(e): e.tid
+        case let .syscall(e): e.tid
+        case let .instructionTrap(e): e.tid
+        case let .signal(e): e.tid
+        case let .exit(e): e.tid
+        }
+    }
+
+    /// A short description for divergence reports and dumps.
+    public var summary: String {
+        switch self {
+        case let .exec(e): "exec \(e.executable.path)"
+        case let .syscall(e): "syscall \(e.number.name)(\(e.arguments.prefix(3).map { "0x" + String($0, radix: 16) }.joined(separator: ", "))...) = \(e.result)"
+        case let .instructionTrap(e): "\(e.kind == .rdtsc ? "rdtsc" : "rdtscp") at 0x\(String(e.rip, radix: 16))"
+        case let .signal(e): "signal \(e.signal)"
+        case let .exit(e): "exit with status \(e.shellStatus)"
+        }
+    }
+}
+
+/// The first message of a trace: what was recorded, where and how.
+public struct TraceHeader: Equatable, Sendable {
+    public var cpuModel: String
+    public var kernelRelease: String
+    public var hostname: String
+    public var startTime: UInt64
+    public var commandLine: [String]
+    public var workingDirectory: String
+    public init(cpuModel: String, kernelRelease: String, hostname: String, startTime: UInt64,
+                commandLine: [String], workingDirectory: String) {
+        self.cpuModel = cpuModel
+        self.kernelRelease = kernelRelease
+        self.hostname = hostname
+        self.startTime = startTime
+        self.commandLine = commandLine
+        self.workingDirectory = workingDirectory
+    }
+}

@@ -1,0 +1,64 @@
+import CRRShims
+import RRCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts programs under ptrace the same way for record and replay: no ASLR, pinned to one CPU,
+/// RDTSC trapping on, stopped (SIGSTOP) before the execve so the tracer can set its options.
+public enum Spawner {
+    public struct Options {
+        public var cpu: Int32
+        public var stdoutToStderr = false
+        public var noCoreDumps = false
+        public init(cpu: Int32) { self.cpu = cpu }
+    }
+
+    /// Returns the tracee, stopped at its exec stop (PTRACE_EVENT_EXEC), ready for inspection.
+    public static func spawn(path: String, arguments: [String], environment: [String], options: Options) throws -> Tracee {
+        let pid = try withCStrings(arguments) { argv in
+            try withCStrings(environment) { envp in
+                let spawnOptions = rr_shim_spawn_options(cpu: options.cpu, stdout_to_stderr: options.stdoutToStderr ? 1 : 0,
+                                                         trap_rdtsc: 1, no_core_dumps: options.noCoreDumps ? 1 : 0,
+                                                         close_from: 3)
+                let result = rr_shim_spawn_traced(path, argv, envp, spawnOptions)
+                if result.error != 0 { throw RRError.system(call: "fork", errno: result.error, detail: path) }
+                return Int32(result.value)
+            }
+        }
+        let tracee = Tracee(tid: Tid(pid))
+        let (_, first) = try Stop.wait(for: tracee.tid)
+        guard first == .signal(.sigstop) else {
+            throw RRError.usage("cannot start \(path) under ptrace (first stop: \(first))")
+        }
+        try tracee.setStandardOptions()
+        // Run to the exec event; the execve entry stop comes first.
+        while true {
+            try tracee.resume(.toSyscall)
+            let (_, stop) = try Stop.wait(for: tracee.tid)
+            switch stop {
+            case .syscall: continue
+            case .exec: return tracee
+            case .exited(let code, _):
+                throw RRError.usage("cannot execute \(path) (exit status \(code) before exec)")
+            default:
+                tracee.kill()
+                throw RRError.usage("cannot execute \(path) (unexpected stop \(stop))")
+            }
+        }
+    }
+
+    /// Pins the calling thread (the supervisor or replayer) to a CPU.
+    public static func pinSelf(to cpu: Int32) {
+        if cpu >= 0 { _ = rr_shim_pin_to_cpu(cpu) }
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of C strings.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) throws -> R) rethrows -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { pointers.forEach { free($0) } }
+    return try pointers.withUnsafeBufferPointer { try body($0.baseAddress!) }
+}

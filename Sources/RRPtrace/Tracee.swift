@@ -1,0 +1,140 @@
+import CRRShims
+import RRCore
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One traced thread, controlled through ptrace and /proc/<tid>/mem. Every call must come from
+/// the OS thread that attached it (ptrace is per-thread in the kernel).
+public final class Tracee {
+    public let tid: Tid
+    private var memory: FileDescriptor?
+
+    public init(tid: Tid) { self.tid = tid }
+
+    deinit { try? memory?.close() }
+
+    static func check(_ result: rr_shim_result, _ call: String, _ tid: Tid) throws -> Int {
+        if result.error != 0 { throw RRError.system(call: call, errno: result.error, detail: "tid \(tid)") }
+        return result.value
+    }
+
+    public func registers() throws -> Registers {
+        var raw = user_regs_struct()
+        _ = try Self.check(rr_shim_get_regs(tid.rawValue, &raw), "PTRACE_GETREGS", tid)
+        return Registers(raw)
+    }
+
+    public func setRegisters(_ registers: Registers) throws {
+        var raw = registers.raw
+        _ = try Self.check(rr_shim_set_regs(tid.rawValue, &raw), "PTRACE_SETREGS", tid)
+    }
+
+    public func siginfo() throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 128)
+        _ = try Self.check(rr_shim_get_siginfo(tid.rawValue, &bytes), "PTRACE_GETSIGINFO", tid)
+        return bytes
+    }
+
+    public func setSiginfo(_ bytes: [UInt8]) throws {
+        _ = try Self.check(rr_shim_set_siginfo(tid.rawValue, bytes), "PTRACE_SETSIGINFO", tid)
+    }
+
+    /// The options every tracee gets: syscall stops marked with 0x80, exec and exit events, and
+    /// death of the tracee if the supervisor dies (nothing recorded is left running).
+    public func setStandardOptions() throws {
+        let options: UInt64 = 0x1 | 0x10 | 0x40 | 0x10_0000  // TRACESYSGOOD | TRACEEXEC | TRACEEXIT | EXITKILL
+        _ = try Self.check(rr_shim_ptrace(0x4200, tid.rawValue, 0, options), "PTRACE_SETOPTIONS", tid)
+    }
+
+    public enum Resume: Int32 {
+        /// Run to the next syscall entry or exit, signal or event.
+        case toSyscall = 24  // PTRACE_SYSCALL
+        case toSignal = 7  // PTRACE_CONT
+    }
+
+    public func resume(_ how: Resume, signal: Int32 = 0) throws {
+        _ = try Self.check(rr_shim_ptrace(how.rawValue, tid.rawValue, 0, UInt64(signal)), "ptrace resume", tid)
+    }
+
+    /// Whether the current syscall stop is an entry (true) or an exit (false).
+    public func isSyscallEntry() throws -> Bool {
+        switch rr_shim_syscall_stop_kind(tid.rawValue) {
+        case 1, 3: return true
+        case 2: return false
+        default: throw RRError.system(call: "PTRACE_GET_SYSCALL_INFO", errno: errno, detail: "tid \(tid)")
+        }
+    }
+
+    /// /proc/<tid>/mem must be reopened after an exec: the old descriptor refers to the old address space.
+    public func forgetAddressSpace() {
+        try? memory?.close()
+        memory = nil
+    }
+
+    private func memoryFile() throws -> FileDescriptor {
+        if let memory { return memory }
+        let opened = try withErrno("open /proc/\(tid)/mem") {
+            try FileDescriptor.open("/proc/\(tid)/mem", .readWrite, options: [.closeOnExec])
+        }
+        memory = opened
+        return opened
+    }
+
+    public func readMemory(at address: RemoteAddress, count: Int) throws -> [UInt8] {
+        if count == 0 { return [] }
+        let file = try memoryFile()
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = try withErrno("read tracee memory at 0x\(String(address + UInt64(done), radix: 16))") {
+                try bytes.withUnsafeMutableBytes { buffer in
+                    try file.read(fromAbsoluteOffset: Int64(bitPattern: address + UInt64(done)),
+                                  into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                }
+            }
+            if n == 0 {
+                throw RRError.system(call: "read tracee memory", errno: EIO, detail: "0x\(String(address, radix: 16)) +\(count)")
+            }
+            done += n
+        }
+        return bytes
+    }
+
+    public func writeMemory(at address: RemoteAddress, bytes: [UInt8]) throws {
+        if bytes.isEmpty { return }
+        let file = try memoryFile()
+        var done = 0
+        while done < bytes.count {
+            let n = try withErrno("write tracee memory at 0x\(String(address + UInt64(done), radix: 16))") {
+                try bytes.withUnsafeBytes { buffer in
+                    try file.write(toAbsoluteOffset: Int64(bitPattern: address + UInt64(done)),
+                                   UnsafeRawBufferPointer(rebasing: buffer[done...]))
+                }
+            }
+            if n == 0 { throw RRError.system(call: "write tracee memory", errno: EIO, detail: "0x\(String(address, radix: 16))") }
+            done += n
+        }
+    }
+
+    public func kill() {
+        _ = rr_shim_kill(tid.rawValue, SIGKILL)
+    }
+}
+
+extension Tracee: TraceeMemoryReader {
+    public func readBytes(at address: RemoteAddress, count: Int) throws -> [UInt8] {
+        try readMemory(at: address, count: count)
+    }
+}
+
+/// Runs a swift-system call, turning its `Errno` into an `RRError` that names the operation.
+public func withErrno<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as Errno {
+        throw RRError.system(call: operation, errno: error.rawValue, detail: "")
+    }
+}

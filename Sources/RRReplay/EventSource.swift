@@ -1,0 +1,53 @@
+import RRCore
+import RRTrace
+
+/// Hands the replayer one event at a time from the trace stream, storing carried files as they
+/// pass and keeping the event index for divergence reports.
+final class EventSource {
+    private let reader: StreamReader
+    private let files: FileCache
+    private(set) var header: TraceHeader?
+    private(set) var end: TraceEnd?
+    private var lookahead: TraceEvent?
+    /// Index of the event `peek()` returns.
+    private(set) var index: UInt64 = 0
+
+    init(reader: StreamReader, files: FileCache) throws {
+        self.reader = reader
+        self.files = files
+        guard case let .header(header)? = try reader.next() else {
+            throw RRError.corruptTrace("the trace does not start with a header message")
+        }
+        self.header = header
+    }
+
+    /// The next event without consuming it; nil when the trace has no more.
+    func peek() throws -> TraceEvent? {
+        if let lookahead { return lookahead }
+        while let message = try reader.next() {
+            switch message {
+            case let .event(event):
+                lookahead = event
+                return event
+            case let .fileContent(hash, bytes):
+                try files.store(hash: hash, bytes: bytes)
+            case let .end(end):
+                self.end = end
+                return nil
+            case .header:
+                throw RRError.corruptTrace("a second header message at event \(index)")
+            case .syscallBufferFlush:
+                throw RRError.corruptTrace("syscall-buffer flushes are not supported by this replayer")
+            }
+        }
+        return nil
+    }
+
+    /// Consumes the event `peek()` returned.
+    func advance() {
+        lookahead = nil
+        index += 1
+    }
+
+    var readerEndedEarly: Bool { reader.endedEarly }
+}

@@ -1,0 +1,125 @@
+import RRCore
+
+/// Byte layout of each event (protocol/README.md, "Events"). The first byte names the event kind.
+enum EventCoding {
+    enum Kind: UInt8 { case exec = 1, syscall = 2, instructionTrap = 3, signal = 4, exit = 5 }
+
+    static func encode(_ event: TraceEvent, into out: inout ByteWriter) {
+        switch event {
+        case let .exec(e):
+            out.u8(Kind.exec.rawValue)
+            out.i32(e.tid.rawValue)
+            encode(e.executable, into: &out)
+            out.u8(e.interpreter == nil ? 0 : 1)
+            if let interpreter = e.interpreter { encode(interpreter, into: &out) }
+            out.strings(e.arguments)
+            out.strings(e.environment)
+            encode(e.registers, into: &out)
+            out.blob(e.stackBytes)
+        case let .syscall(e):
+            out.u8(Kind.syscall.rawValue)
+            out.i32(e.tid.rawValue)
+            out.i64(e.number.rawValue)
+            e.arguments.forEach { out.u64($0) }
+            out.i64(e.result)
+            out.u64(e.entryDigest)
+            out.u8(e.echo.rawValue)
+            out.u8(e.mappedFile == nil ? 0 : 1)
+            if let file = e.mappedFile { encode(file, into: &out) }
+            out.u32(UInt32(e.writes.count))
+            for write in e.writes {
+                out.u64(write.address)
+                out.blob(write.bytes)
+            }
+        case let .instructionTrap(e):
+            out.u8(Kind.instructionTrap.rawValue)
+            out.i32(e.tid.rawValue)
+            out.u8(e.kind.rawValue)
+            [e.rip, e.rax, e.rdx, e.rcx].forEach { out.u64($0) }
+        case let .signal(e):
+            out.u8(Kind.signal.rawValue)
+            out.i32(e.tid.rawValue)
+            out.i32(e.signal.rawValue)
+            out.raw(e.siginfo)
+            switch e.position {
+            case .atFault: out.u8(0)
+            case .afterPreviousEvent: out.u8(1)
+            case let .userSpace(rip, digest):
+                out.u8(2)
+                out.u64(rip)
+                out.u64(digest)
+            }
+        case let .exit(e):
+            out.u8(Kind.exit.rawValue)
+            out.i32(e.tid.rawValue)
+            out.i32(e.waitStatus)
+            out.u8(e.finalRegisters == nil ? 0 : 1)
+            if let registers = e.finalRegisters { encode(registers, into: &out) }
+        }
+    }
+
+    static func decode(_ input: inout ByteReader) throws -> TraceEvent {
+        let rawKind = try input.u8()
+        guard let kind = Kind(rawValue: rawKind) else { throw RRError.corruptTrace("unknown event kind \(rawKind)") }
+        let tid = Tid(try input.i32())
+        switch kind {
+        case .exec:
+            let executable = try decodeFile(&input)
+            let interpreter = try input.u8() == 0 ? nil : try decodeFile(&input)
+            return .exec(ExecEvent(tid: tid, executable: executable, interpreter: interpreter,
+                                   arguments: try input.strings(), environment: try input.strings(),
+                                   registers: try decodeRegisters(&input), stackBytes: try input.blob()))
+        case .syscall:
+            let number = SyscallNumber(try input.i64())
+            let arguments = try (0..<6).map { _ in try input.u64() }
+            let result = try input.i64()
+            let digest = try input.u64()
+            guard let echo = OutputStream(rawValue: try input.u8()) else { throw RRError.corruptTrace("bad echo stream") }
+            let mapped = try input.u8() == 0 ? nil : try decodeFile(&input)
+            let count = try input.u32()
+            var writes: [MemoryWrite] = []
+            for _ in 0..<count { writes.append(MemoryWrite(address: try input.u64(), bytes: try input.blob())) }
+            return .syscall(SyscallEvent(tid: tid, number: number, arguments: arguments, result: result,
+                                         entryDigest: digest, writes: writes, mappedFile: mapped, echo: echo))
+        case .instructionTrap:
+            guard let trapKind = InstructionTrapEvent.Kind(rawValue: try input.u8()) else {
+                throw RRError.corruptTrace("bad instruction trap kind")
+            }
+            return .instructionTrap(InstructionTrapEvent(tid: tid, kind: trapKind, rip: try input.u64(),
+                                                         rax: try input.u64(), rdx: try input.u64(), rcx: try input.u64()))
+        case .signal:
+            let signal = SignalNumber(try input.i32())
+            let siginfo = try input.raw(128)
+            let position: SignalPosition
+            switch try input.u8() {
+            case 0: position = .atFault
+            case 1: position = .afterPreviousEvent
+            case 2: position = .userSpace(rip: try input.u64(), registerDigest: try input.u64())
+            case let other: throw RRError.corruptTrace("bad signal position \(other)")
+            }
+            return .signal(SignalEvent(tid: tid, signal: signal, siginfo: siginfo, position: position))
+        case .exit:
+            let status = try input.i32()
+            let registers = try input.u8() == 0 ? nil : try decodeRegisters(&input)
+            return .exit(ExitEvent(tid: tid, waitStatus: status, finalRegisters: registers))
+        }
+    }
+
+    static func encode(_ file: MappedFile, into out: inout ByteWriter) {
+        out.string(file.path)
+        out.raw(file.hash.bytes)
+        out.u64(file.size)
+    }
+
+    static func decodeFile(_ input: inout ByteReader) throws -> MappedFile {
+        MappedFile(path: try input.string(), hash: ContentHash(bytes: try input.raw(32)), size: try input.u64())
+    }
+
+    static func encode(_ registers: Registers, into out: inout ByteWriter) {
+        registers.words.forEach { out.u64($0) }
+    }
+
+    static func decodeRegisters(_ input: inout ByteReader) throws -> Registers {
+        Registers(words: try (0..<Registers.wordCount).map { _ in try input.u64() })
+    }
+}

@@ -1,0 +1,94 @@
+import RRCore
+import SystemPackage
+
+/// Reads a trace stream from a file descriptor block by block, verifying each block, and hands
+/// out the framed messages inside. Memory use is bounded by the largest message, not the trace.
+public final class StreamReader {
+    private let input: FileDescriptor
+    private var buffer: [UInt8] = []
+    private var bufferOffset = 0
+    private var nextSequence: UInt32 = 0
+    private var sawFinalBlock = false
+    private var streamOffset: UInt64 = 0
+    /// Whether the stream ended without its final block but everything before it was sound.
+    public private(set) var endedEarly = false
+    /// With `partial`, a truncated stream ends quietly after its last complete block.
+    public let partial: Bool
+
+    public init(input: FileDescriptor, partial: Bool = false) throws {
+        self.input = input
+        self.partial = partial
+        let header = try describing("read trace") { try readUpTo(input, count: StreamFormat.headerSize) }
+        if header.isEmpty { throw RRError.corruptTrace("the trace is empty") }
+        _ = try StreamFormat.decodeHeader(header)
+        streamOffset = UInt64(header.count)
+    }
+
+    /// The next message, or nil at the end of a complete trace.
+    public func next() throws -> Message? {
+        guard let frame = try take(Message.frameHeaderSize) else { return nil }
+        var header = ByteReader(frame, what: "message frame")
+        let kind = try header.u8()
+        let length = Int(try header.u32())
+        guard length <= StreamFormat.maximumBlockSize * 4 else { throw RRError.corruptTrace("message claims \(length) bytes") }
+        guard let payload = try take(length) else {
+            throw RRError.corruptTrace("trace ends inside a message")
+        }
+        return try Message.decode(kind: kind, payload: payload)
+    }
+
+    /// Takes `count` bytes of message data, reading blocks as needed; nil at a clean end.
+    private func take(_ count: Int) throws -> [UInt8]? {
+        while buffer.count - bufferOffset < count {
+            if !(try readBlock()) {
+                if buffer.count == bufferOffset { return nil }
+                throw RRError.corruptTrace("trace ends inside a message")
+            }
+        }
+        defer { bufferOffset += count }
+        return Array(buffer[bufferOffset..<bufferOffset + count])
+    }
+
+    /// Reads and appends one block; false at the end of the stream.
+    private func readBlock() throws -> Bool {
+        if sawFinalBlock { return false }
+        let blockOffset = streamOffset
+        let headerBytes = try describing("read trace") { try readUpTo(input, count: StreamFormat.blockHeaderSize) }
+        if headerBytes.count < StreamFormat.blockHeaderSize {
+            return try endOfInput(at: blockOffset, detail: headerBytes.isEmpty ? "" : "inside a block header")
+        }
+        let header = try StreamFormat.BlockHeader.decode(headerBytes, at: blockOffset)
+        let stored = try describing("read trace") { try readUpTo(input, count: Int(header.storedSize)) }
+        if stored.count < Int(header.storedSize) {
+            return try endOfInput(at: blockOffset, detail: "inside block \(header.sequence)")
+        }
+        let checksum = Deflate.crc32(stored, initial: Deflate.crc32(Array(headerBytes[0..<24])))
+        guard checksum == header.checksum else {
+            throw RRError.corruptTrace("block \(header.sequence) at byte offset \(blockOffset) fails its checksum")
+        }
+        guard header.sequence == nextSequence else {
+            throw RRError.corruptTrace("block \(header.sequence) at byte offset \(blockOffset) is out of order (expected \(nextSequence))")
+        }
+        let raw = try Deflate.decompress(stored, expectedSize: Int(header.rawSize))
+        nextSequence += 1
+        streamOffset += UInt64(StreamFormat.blockHeaderSize) + UInt64(stored.count)
+        sawFinalBlock = header.flags.contains(.final)
+        buffer.removeSubrange(0..<bufferOffset)
+        bufferOffset = 0
+        buffer += raw
+        return true
+    }
+
+    private func endOfInput(at offset: UInt64, detail: String) throws -> Bool {
+        let place = detail.isEmpty ? "" : " (\(detail))"
+        if partial {
+            endedEarly = true
+            return false
+        }
+        throw RRError.corruptTrace("trace is truncated at byte offset \(offset)\(place) after \(nextSequence) complete blocks; it has no final block (use --partial to replay the complete prefix)")
+    }
+
+    /// Where the readable part of the stream ends (for --partial reports).
+    public var completeBytes: UInt64 { streamOffset }
+    public var completeBlocks: UInt32 { nextSequence }
+}

@@ -1,0 +1,46 @@
+import RRCore
+import SystemPackage
+
+/// Cuts a message byte stream into compressed, checksummed blocks and writes them to a file
+/// descriptor (the trace-writer's output).
+public final class StreamWriter {
+    private let output: FileDescriptor
+    private var pending: [UInt8] = []
+    private var sequence: UInt32 = 0
+    public private(set) var rawBytes: UInt64 = 0
+    public private(set) var storedBytes: UInt64 = 0
+
+    public init(output: FileDescriptor) throws {
+        self.output = output
+        try write(StreamFormat.encodeHeader(compression: .zlib))
+    }
+
+    /// Adds message bytes; writes a block whenever enough have accumulated.
+    public func append(_ bytes: [UInt8]) throws {
+        pending += bytes
+        if pending.count >= StreamFormat.blockTarget { try flushBlock(flags: []) }
+    }
+
+    /// Writes what is pending as a block, so a reader sees everything appended so far.
+    public func flush() throws {
+        if !pending.isEmpty { try flushBlock(flags: []) }
+    }
+
+    /// Writes the last block, marked final: the trace is complete.
+    public func finish() throws {
+        try flushBlock(flags: .final)
+    }
+
+    private func flushBlock(flags: StreamFormat.BlockFlags) throws {
+        let stored = try Deflate.compress(pending)
+        try write(StreamFormat.encodeBlock(sequence: sequence, flags: flags, rawSize: pending.count, stored: stored))
+        rawBytes += UInt64(pending.count)
+        sequence += 1
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func write(_ bytes: [UInt8]) throws {
+        try describing("write trace") { _ = try output.writeAll(bytes) }
+        storedBytes += UInt64(bytes.count)
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import RRCore
+import RRReplay
+import RRTrace
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Replays a trace: re-executes the recorded program and checks it against the recording.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rr-replayer",
+        abstract: "Replay a trace (a file, or - for stdin), re-executing the recorded program.",
+        discussion: "The program's own writes to stdout and stderr appear on the replayer's. Exits with the recorded status; reports a divergence with its event index.")
+
+    @Argument(help: "The trace file, or - for stdin.")
+    var trace: String = "-"
+
+    @Option(help: "CPU to pin the replayer and the program to.")
+    var cpu: Int32 = 0
+
+    @Flag(help: "Replay the complete prefix of a truncated trace, then say where it ends.")
+    var partial = false
+
+    func run() throws {
+        do {
+            let fd: FileDescriptor
+            if trace == "-" {
+                fd = .standardInput
+            } else {
+                do {
+                    fd = try FileDescriptor.open(trace, .readOnly, options: [.closeOnExec])
+                } catch let error as Errno {
+                    throw RRError.usage("cannot open trace \(trace): \(String(cString: strerror(error.rawValue)))")
+                }
+            }
+            let reader = try StreamReader(input: fd, partial: partial)
+            var options = Replayer.Options()
+            options.cpu = cpu
+            let replayer = try Replayer(reader: reader, options: options)
+            let status = try replayer.replay()
+            throw ExitCode(status)
+        } catch let error as RRError {
+            var standardError = FileDescriptor.standardError
+            _ = try? standardError.writeAll(Array("rr-replayer: \(error)\n".utf8))
+            _ = standardError
+            throw ExitCode(1)
+        }
+    }
+}
+
+ReplayCommand.main()

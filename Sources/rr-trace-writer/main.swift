@@ -1,0 +1,94 @@
+import ArgumentParser
+import RRCore
+import RRTrace
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads protocol messages from the supervisor on stdin and writes the compressed trace stream.
+struct TraceWriter: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rr-trace-writer",
+        abstract: "Compress protocol messages from rr-supervisor (stdin) into a trace stream.",
+        discussion: "Normally started by `rr-launch record`. The trace is complete only if the supervisor sent its end message.")
+
+    @Option(name: .shortAndLong, help: "Where to write the trace: a file path, or - for stdout.")
+    var output: String = "-"
+
+    func run() throws {
+        do {
+            let fd: FileDescriptor
+            if output == "-" {
+                fd = .standardOutput
+            } else {
+                fd = try withErrnoDescription("create \(output)") {
+                    try FileDescriptor.open(output, .writeOnly, options: [.create, .truncate, .closeOnExec],
+                                            permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                }
+            }
+            let writer = try StreamWriter(output: fd)
+            let complete = try MessagePump(input: .standardInput, writer: writer).run()
+            if complete {
+                try writer.finish()
+            } else {
+                try writer.flush()
+                throw RRError.corruptTrace("the supervisor ended without finishing the trace; it holds what was recorded until then")
+            }
+            if output != "-" { try fd.close() }
+        } catch let error as RRError {
+            var standardError = FileDescriptor.standardError
+            _ = try? standardError.writeAll(Array("rr-trace-writer: \(error)\n".utf8))
+            _ = standardError
+            throw ExitCode(1)
+        }
+    }
+}
+
+func withErrnoDescription<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as Errno { throw RRError.system(call: what, errno: error.rawValue, detail: "") }
+}
+
+/// Moves framed messages from the pipe into the stream writer, checking the framing and
+/// noticing the end message.
+struct MessagePump {
+    let input: FileDescriptor
+    let writer: StreamWriter
+
+    /// Returns whether the end message arrived.
+    func run() throws -> Bool {
+        var pending: [UInt8] = []
+        var offset = 0
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var sawEnd = false
+        while true {
+            let n = try withErrnoDescription("read from the supervisor") {
+                try chunk.withUnsafeMutableBytes { try input.read(into: $0, retryOnInterrupt: true) }
+            }
+            if n == 0 { break }
+            pending += chunk[0..<n]
+            // Pass on whole messages only, so every block boundary a crash could leave is clean.
+            var complete = offset
+            while pending.count - complete >= Message.frameHeaderSize {
+                let kind = pending[complete]
+                let length = Int(pending[complete + 1]) | Int(pending[complete + 2]) << 8
+                    | Int(pending[complete + 3]) << 16 | Int(pending[complete + 4]) << 24
+                guard Message.Kind(rawValue: kind) != nil else {
+                    throw RRError.corruptTrace("the supervisor sent an unknown message type \(kind)")
+                }
+                guard pending.count - complete >= Message.frameHeaderSize + length else { break }
+                if kind == Message.Kind.end.rawValue { sawEnd = true }
+                complete += Message.frameHeaderSize + length
+            }
+            if complete > 0 {
+                try writer.append(Array(pending[0..<complete]))
+                pending.removeSubrange(0..<complete)
+            }
+            offset = 0
+        }
+        return sawEnd && pending.isEmpty
+    }
+}
+
+TraceWriter.main()
