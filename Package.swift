@@ -42,6 +42,8 @@ let package = Package(
         ]),
         .testTarget(name: "RRCoreTests", dependencies: ["RRCore"]),
         .testTarget(name: "RRTraceTests", dependencies: ["RRTrace", "RRCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "RRTrace", "RRCore", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
     ]
 )

@@ -42,8 +42,9 @@ public struct ExecEvent: Equatable, Sendable {
     public var executable: MappedFile
     /// The ELF interpreter (ld.so) the kernel loaded, if the executable has one.
     public var interpreter: MappedFile?
-    public var arguments: [String]
-    public var environment: [String]
+    /// argv and envp as raw bytes: they need not be UTF-8, and replay passes them on unchanged.
+    public var arguments: [[UInt8]]
+    public var environment: [[UInt8]]
     /// Registers right after the exec (at the interpreter's or program's entry point).
     public var registers: Registers
     /// The initial stack from `registers.rsp` to the top of the stack mapping: argv, envp,
@@ -51,6 +52,12 @@ public struct ExecEvent: Equatable, Sendable {
     public var stackBytes: [UInt8]
     public init(tid: Tid, executable: MappedFile, interpreter: MappedFile?, arguments: [String],
                 environment: [String], registers: Registers, stackBytes: [UInt8]) {
+        self.init(tid: tid, executable: executable, interpreter: interpreter, arguments: arguments.map { Array($0.utf8) },
+                  environment: environment.map { Array($0.utf8) }, registers: registers, stackBytes: stackBytes)
+    }
+
+    public init(tid: Tid, executable: MappedFile, interpreter: MappedFile?, arguments: [[UInt8]],
+                environment: [[UInt8]], registers: Registers, stackBytes: [UInt8]) {
         self.tid = tid
         self.executable = executable
         self.interpreter = interpreter

@@ -40,3 +40,14 @@ public enum RRError: Error, CustomStringConvertible, Sendable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Prints "tool: message" as one line on stderr: the only way the tools report a failure.
+public func reportError(tool: String, _ message: String) {
+    let line = Array("\(tool): \(message)\n".utf8)
+    var written = 0
+    while written < line.count {
+        let n = line.withUnsafeBytes { write(2, $0.baseAddress! + written, line.count - written) }
+        if n <= 0 { return }
+        written += n
+    }
+}

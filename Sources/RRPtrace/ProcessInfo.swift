@@ -48,6 +48,13 @@ public enum ProcFiles {
         return text.split(separator: "\n").compactMap(Mapping.init(line:))
     }
 
+    /// NUL-separated byte strings (cmdline, environ), kept as bytes: they need not be UTF-8.
+    public static func byteStrings(_ path: String) throws -> [[UInt8]] {
+        var parts = try read(path).split(separator: 0, omittingEmptySubsequences: false).map { Array($0) }
+        if parts.last == [] { parts.removeLast() }
+        return parts
+    }
+
     /// NUL-separated strings (cmdline, environ).
     public static func strings(_ path: String) throws -> [String] {
         var parts = try read(path).split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }

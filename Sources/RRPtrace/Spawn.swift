@@ -17,6 +17,11 @@ public enum Spawner {
 
     /// Returns the tracee, stopped at its exec stop (PTRACE_EVENT_EXEC), ready for inspection.
     public static func spawn(path: String, arguments: [String], environment: [String], options: Options) throws -> Tracee {
+        try spawn(path: path, arguments: arguments.map { Array($0.utf8) }, environment: environment.map { Array($0.utf8) },
+                  options: options)
+    }
+
+    public static func spawn(path: String, arguments: [[UInt8]], environment: [[UInt8]], options: Options) throws -> Tracee {
         let pid = try withCStrings(arguments) { argv in
             try withCStrings(environment) { envp in
                 let spawnOptions = rr_shim_spawn_options(cpu: options.cpu, stdout_to_stderr: options.stdoutToStderr ? 1 : 0,
@@ -55,10 +60,15 @@ public enum Spawner {
     }
 }
 
-/// Calls `body` with a NULL-terminated C array of C strings.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) throws -> R) rethrows -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+/// Calls `body` with a NULL-terminated C array of C strings made from raw bytes.
+func withCStrings<R>(_ strings: [[UInt8]], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) throws -> R) rethrows -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { bytes in
+        let copy = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+        for (index, byte) in bytes.enumerated() { copy[index] = CChar(bitPattern: byte) }
+        copy[bytes.count] = 0
+        return copy
+    }
     pointers.append(nil)
-    defer { pointers.forEach { free($0) } }
+    defer { pointers.forEach { $0?.deallocate() } }
     return try pointers.withUnsafeBufferPointer { try body($0.baseAddress!) }
 }

@@ -130,8 +130,8 @@ public final class Recorder {
         let stackBytes = try tracee.readMemory(at: registers.rsp, count: Int(stack.end - registers.rsp))
         try VdsoPatcher.patch(tracee)
         try emit(.exec(ExecEvent(tid: tid, executable: executable, interpreter: interpreter,
-                                 arguments: try ProcFiles.strings("/proc/\(tid)/cmdline"),
-                                 environment: try ProcFiles.strings("/proc/\(tid)/environ"),
+                                 arguments: try ProcFiles.byteStrings("/proc/\(tid)/cmdline"),
+                                 environment: try ProcFiles.byteStrings("/proc/\(tid)/environ"),
                                  registers: registers, stackBytes: stackBytes)))
         pendingEntry = nil  // the execve's own exit stop follows; it is part of this event
     }

@@ -50,4 +50,6 @@ final class EventSource {
     }
 
     var readerEndedEarly: Bool { reader.endedEarly }
+    var completeBytes: UInt64 { reader.completeBytes }
+    var completeBlocks: UInt32 { reader.completeBlocks }
 }

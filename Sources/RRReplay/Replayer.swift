@@ -43,8 +43,16 @@ public final class Replayer {
         }
     }
 
-    /// Replays to the end and returns the recorded program's status as a shell reports it.
-    public func replay() throws -> Int32 {
+    /// How a replay ended.
+    public enum Outcome: Equatable {
+        /// The whole recording replayed; the recorded program's status as a shell reports it.
+        case completed(status: Int32)
+        /// A truncated trace (read with `partial`) replayed up to its last complete block.
+        case prefixReplayed(events: UInt64, bytes: UInt64, blocks: UInt32)
+    }
+
+    /// Replays to the end of the trace.
+    public func replay() throws -> Outcome {
         Spawner.pinSelf(to: options.cpu)
         guard case let .exec(first)? = try events.peek() else {
             if let end = events.end, !end.error.isEmpty { throw RRError.usage("the recording holds no events: \(end.error)") }
@@ -57,17 +65,22 @@ public final class Replayer {
         defer { if tracee != nil { tracee.kill(); _ = try? Stop.wait(for: tracee.tid) } }
         recordedTid = first.tid
         try applyExec(first, copyPath: path, interpreterPatch: patch)
-        let status = try run()
+        guard let status = try run() else {
+            return .prefixReplayed(events: events.index, bytes: events.completeBytes, blocks: events.completeBlocks)
+        }
         tracee = nil
         echo.flush()
         if let end = events.end, !end.error.isEmpty {
             throw RRError.usage("replayed to the end of an incomplete recording: \(end.error)")
         }
-        return status
+        return .completed(status: status)
     }
 
     private func divergence(_ expected: String, _ actual: String) -> RRError {
         echo.flush()
+        if (try? events.peek()) == nil, let end = events.end, !end.error.isEmpty {
+            return .usage("replayed all of a recording that stopped early: \(end.error)")
+        }
         return .divergence(event: events.index, tid: recordedTid, expected: expected, actual: actual)
     }
 
@@ -75,8 +88,10 @@ public final class Replayer {
         try events.peek()?.summary ?? "the end of the trace"
     }
 
-    private func run() throws -> Int32 {
+    /// Runs the tracee through the recorded events; nil when a truncated trace ran out first.
+    private func run() throws -> Int32? {
         while true {
+            if events.readerEndedEarly, try events.peek() == nil { return nil }
             let signal = pendingSignal
             pendingSignal = 0
             try tracee.resume(.toSyscall, signal: signal)

@@ -17,6 +17,11 @@ public struct ByteWriter {
         bytes += value
     }
     public mutating func string(_ value: String) { blob(Array(value.utf8)) }
+    /// A u32 count followed by that many blobs (byte strings that need not be UTF-8).
+    public mutating func blobs(_ values: [[UInt8]]) {
+        u32(UInt32(values.count))
+        values.forEach { blob($0) }
+    }
     public mutating func strings(_ values: [String]) {
         u32(UInt32(values.count))
         values.forEach { string($0) }
@@ -62,6 +67,11 @@ public struct ByteReader {
             throw RRError.corruptTrace("\(what) holds a string that is not UTF-8")
         }
         return text
+    }
+    public mutating func blobs() throws -> [[UInt8]] {
+        let count = try u32()
+        guard count <= 1 << 20 else { throw RRError.corruptTrace("\(what) claims \(count) byte strings") }
+        return try (0..<count).map { _ in try blob() }
     }
     public mutating func strings() throws -> [String] {
         let count = try u32()

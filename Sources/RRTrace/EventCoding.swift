@@ -12,8 +12,8 @@ enum EventCoding {
             encode(e.executable, into: &out)
             out.u8(e.interpreter == nil ? 0 : 1)
             if let interpreter = e.interpreter { encode(interpreter, into: &out) }
-            out.strings(e.arguments)
-            out.strings(e.environment)
+            out.blobs(e.arguments)
+            out.blobs(e.environment)
             encode(e.registers, into: &out)
             out.blob(e.stackBytes)
         case let .syscall(e):
@@ -67,7 +67,7 @@ enum EventCoding {
             let executable = try decodeFile(&input)
             let interpreter = try input.u8() == 0 ? nil : try decodeFile(&input)
             return .exec(ExecEvent(tid: tid, executable: executable, interpreter: interpreter,
-                                   arguments: try input.strings(), environment: try input.strings(),
+                                   arguments: try input.blobs(), environment: try input.blobs(),
                                    registers: try decodeRegisters(&input), stackBytes: try input.blob()))
         case .syscall:
             let number = SyscallNumber(try input.i64())

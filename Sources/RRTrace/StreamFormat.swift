@@ -32,7 +32,9 @@ public enum StreamFormat {
 
     /// Checks a stream header and returns its compression.
     public static func decodeHeader(_ bytes: [UInt8]) throws -> Compression {
-        guard bytes.count == headerSize else { throw RRError.corruptTrace("stream is shorter than its header (\(bytes.count) bytes)") }
+        guard bytes.count == headerSize else {
+            throw RRError.corruptTrace("trace is truncated inside its \(headerSize)-byte stream header (\(bytes.count) bytes)")
+        }
         guard Array(bytes[0..<8]) == magic else { throw RRError.corruptTrace("not a trace: bad magic at byte 0") }
         var input = ByteReader(Array(bytes[8...]), what: "stream header")
         let version = try input.u32()

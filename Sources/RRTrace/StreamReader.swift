@@ -32,6 +32,7 @@ public final class StreamReader {
         let length = Int(try header.u32())
         guard length <= StreamFormat.maximumBlockSize * 4 else { throw RRError.corruptTrace("message claims \(length) bytes") }
         guard let payload = try take(length) else {
+            if endedEarly { return nil }
             throw RRError.corruptTrace("trace ends inside a message")
         }
         return try Message.decode(kind: kind, payload: payload)
@@ -41,7 +42,7 @@ public final class StreamReader {
     private func take(_ count: Int) throws -> [UInt8]? {
         while buffer.count - bufferOffset < count {
             if !(try readBlock()) {
-                if buffer.count == bufferOffset { return nil }
+                if buffer.count == bufferOffset || endedEarly { return nil }
                 throw RRError.corruptTrace("trace ends inside a message")
             }
         }
@@ -51,7 +52,11 @@ public final class StreamReader {
 
     /// Reads and appends one block; false at the end of the stream.
     private func readBlock() throws -> Bool {
-        if sawFinalBlock { return false }
+        if sawFinalBlock {
+            let trailing = try describing("read trace") { try readUpTo(input, count: 1) }
+            if !trailing.isEmpty { throw RRError.corruptTrace("unexpected bytes after the final block, at byte offset \(streamOffset)") }
+            return false
+        }
         let blockOffset = streamOffset
         let headerBytes = try describing("read trace") { try readUpTo(input, count: StreamFormat.blockHeaderSize) }
         if headerBytes.count < StreamFormat.blockHeaderSize {

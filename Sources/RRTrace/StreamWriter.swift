@@ -15,10 +15,11 @@ public final class StreamWriter {
         try write(StreamFormat.encodeHeader(compression: .zlib))
     }
 
-    /// Adds message bytes; writes a block whenever enough have accumulated.
+    /// Adds message bytes; writes a block each time `blockTarget` bytes have accumulated, so a
+    /// large message spans several blocks and no block grows past the reader's limits.
     public func append(_ bytes: [UInt8]) throws {
         pending += bytes
-        if pending.count >= StreamFormat.blockTarget { try flushBlock(flags: []) }
+        while pending.count >= StreamFormat.blockTarget { try flushBlock(flags: [], count: StreamFormat.blockTarget) }
     }
 
     /// Writes what is pending as a block, so a reader sees everything appended so far.
@@ -31,12 +32,14 @@ public final class StreamWriter {
         try flushBlock(flags: .final)
     }
 
-    private func flushBlock(flags: StreamFormat.BlockFlags) throws {
-        let stored = try Deflate.compress(pending)
-        try write(StreamFormat.encodeBlock(sequence: sequence, flags: flags, rawSize: pending.count, stored: stored))
-        rawBytes += UInt64(pending.count)
+    private func flushBlock(flags: StreamFormat.BlockFlags, count: Int? = nil) throws {
+        let size = count ?? pending.count
+        let raw = Array(pending[0..<size])
+        let stored = try Deflate.compress(raw)
+        try write(StreamFormat.encodeBlock(sequence: sequence, flags: flags, rawSize: size, stored: stored))
+        rawBytes += UInt64(size)
         sequence += 1
-        pending.removeAll(keepingCapacity: true)
+        pending.removeSubrange(0..<size)
     }
 
     private func write(_ bytes: [UInt8]) throws {

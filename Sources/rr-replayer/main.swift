@@ -40,12 +40,14 @@ struct ReplayCommand: ParsableCommand {
             var options = Replayer.Options()
             options.cpu = cpu
             let replayer = try Replayer(reader: reader, options: options)
-            let status = try replayer.replay()
-            throw ExitCode(status)
+            switch try replayer.replay() {
+            case let .completed(status):
+                throw ExitCode(status)
+            case let .prefixReplayed(events, bytes, blocks):
+                reportError(tool: "rr-replayer", "the trace is truncated: replayed its complete prefix of \(events) events (\(blocks) blocks, \(bytes) bytes); the recording continued beyond it")
+            }
         } catch let error as RRError {
-            var standardError = FileDescriptor.standardError
-            _ = try? standardError.writeAll(Array("rr-replayer: \(error)\n".utf8))
-            _ = standardError
+            reportError(tool: "rr-replayer", "\(error)")
             throw ExitCode(1)
         }
     }

@@ -47,9 +47,7 @@ struct Supervisor: ParsableCommand {
 }
 
 func fail(_ error: RRError) -> Never {
-    var standardError = FileDescriptor.standardError
-    _ = try? standardError.writeAll(Array("rr-supervisor: \(error)\n".utf8))
-    _ = standardError
+    reportError(tool: "rr-supervisor", "\(error)")
     exit(1)
 }
 

@@ -29,7 +29,19 @@ struct TraceWriter: ParsableCommand {
                 }
             }
             let writer = try StreamWriter(output: fd)
-            let complete = try MessagePump(input: .standardInput, writer: writer).run()
+            let pump = MessagePump(input: .standardInput, writer: writer)
+            let complete: Bool
+            do {
+                complete = try pump.run()
+            } catch {
+                try? writer.flush()  // keep every complete message received before the failure
+                throw error
+            }
+            if pump.receivedNothing.value {
+                // The supervisor could not start the program and has said why; leave no empty trace.
+                if output != "-" { unlink(output) }
+                throw ExitCode(1)
+            }
             if complete {
                 try writer.finish()
             } else {
@@ -38,9 +50,7 @@ struct TraceWriter: ParsableCommand {
             }
             if output != "-" { try fd.close() }
         } catch let error as RRError {
-            var standardError = FileDescriptor.standardError
-            _ = try? standardError.writeAll(Array("rr-trace-writer: \(error)\n".utf8))
-            _ = standardError
+            reportError(tool: "rr-trace-writer", "\(error)")
             throw ExitCode(1)
         }
     }
@@ -55,11 +65,14 @@ func withErrnoDescription<T>(_ what: String, _ body: () throws -> T) throws -> T
 struct MessagePump {
     let input: FileDescriptor
     let writer: StreamWriter
+    final class Flag { var value = true }
+    /// Larger frames mean a broken supervisor, not data: refuse rather than buffer without limit.
+    static let maximumMessage = 1 << 30
+    let receivedNothing = Flag()
 
     /// Returns whether the end message arrived.
     func run() throws -> Bool {
         var pending: [UInt8] = []
-        var offset = 0
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var sawEnd = false
         while true {
@@ -67,15 +80,18 @@ struct MessagePump {
                 try chunk.withUnsafeMutableBytes { try input.read(into: $0, retryOnInterrupt: true) }
             }
             if n == 0 { break }
+            receivedNothing.value = false
             pending += chunk[0..<n]
             // Pass on whole messages only, so every block boundary a crash could leave is clean.
-            var complete = offset
+            var complete = 0
+            var framingError: RRError?
             while pending.count - complete >= Message.frameHeaderSize {
                 let kind = pending[complete]
                 let length = Int(pending[complete + 1]) | Int(pending[complete + 2]) << 8
                     | Int(pending[complete + 3]) << 16 | Int(pending[complete + 4]) << 24
-                guard Message.Kind(rawValue: kind) != nil else {
-                    throw RRError.corruptTrace("the supervisor sent an unknown message type \(kind)")
+                if Message.Kind(rawValue: kind) == nil || length > Self.maximumMessage {
+                    framingError = .corruptTrace("the supervisor sent a bad frame (type \(kind), \(length) bytes)")
+                    break
                 }
                 guard pending.count - complete >= Message.frameHeaderSize + length else { break }
                 if kind == Message.Kind.end.rawValue { sawEnd = true }
@@ -85,7 +101,7 @@ struct MessagePump {
                 try writer.append(Array(pending[0..<complete]))
                 pending.removeSubrange(0..<complete)
             }
-            offset = 0
+            if let framingError { throw framingError }
         }
         return sawEnd && pending.isEmpty
     }

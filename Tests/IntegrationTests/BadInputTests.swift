@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// Every bad input ends with one clear line on stderr and a non-zero status: no crash trace, no hang.
+@Suite struct BadInputTests {
+    static func expectOneLineError(_ result: Harness.Result, containing text: String,
+                                   sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.status != 0, sourceLocation: sourceLocation)
+        let lines = result.stderrText.split(separator: "\n")
+        #expect(lines.count == 1, "expected one line, got: \(result.stderrText)", sourceLocation: sourceLocation)
+        #expect(result.stderrText.contains(text), "\(result.stderrText)", sourceLocation: sourceLocation)
+        #expect(!result.stderrText.contains("Fatal error"), sourceLocation: sourceLocation)
+    }
+
+    /// A small, finished recording to damage.
+    static func goodTrace(in directory: TemporaryDirectory) throws -> URL {
+        let trace = directory.url.appendingPathComponent("good.rrt")
+        let recorded = try Harness.record(["\(Harness.programs)/file_io"], trace: trace)
+        #expect(recorded.status == 0)
+        return trace
+    }
+
+    @Test func unknownOption() throws {
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "record", "--bogus", "--", "ls"]), containing: "unknown option")
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "replay", "--bogus"]), containing: "unknown option")
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "frobnicate"]), containing: "unknown command")
+    }
+
+    @Test func missingProgram() throws {
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "record", "--", "/no/such/program"]), containing: "/no/such/program")
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "record", "--", "no-such-program-anywhere"]), containing: "program not found")
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "record"]), containing: "needs a program")
+    }
+
+    @Test func unreadableOrEmptyOrForeignTrace() throws {
+        let directory = try TemporaryDirectory()
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "replay", "/no/such/trace.rrt"]), containing: "cannot open trace")
+        let empty = directory.url.appendingPathComponent("empty.rrt")
+        try Data().write(to: empty)
+        Self.expectOneLineError(try Harness.replay(empty), containing: "empty")
+        let foreign = directory.url.appendingPathComponent("foreign.rrt")
+        try Data("this is not a trace at all, just some text".utf8).write(to: foreign)
+        Self.expectOneLineError(try Harness.replay(foreign), containing: "bad magic")
+    }
+
+    @Test func flippedByteInTheMiddle() throws {
+        let directory = try TemporaryDirectory()
+        var bytes = try Data(contentsOf: try Self.goodTrace(in: directory))
+        bytes[bytes.count / 2] ^= 0x40
+        let damaged = directory.url.appendingPathComponent("flipped.rrt")
+        try bytes.write(to: damaged)
+        Self.expectOneLineError(try Harness.replay(damaged), containing: "checksum")
+    }
+
+    @Test(arguments: [10, 30, 1000, -7, -1])
+    func truncatedTrace(cut: Int) throws {
+        let directory = try TemporaryDirectory()
+        let bytes = try Data(contentsOf: try Self.goodTrace(in: directory))
+        let length = cut > 0 ? cut : bytes.count + cut
+        let damaged = directory.url.appendingPathComponent("truncated.rrt")
+        try bytes.prefix(length).write(to: damaged)
+        Self.expectOneLineError(try Harness.replay(damaged), containing: "truncated")
+    }
+
+    @Test func newerTraceVersion() throws {
+        let directory = try TemporaryDirectory()
+        var bytes = [UInt8](try Data(contentsOf: try Self.goodTrace(in: directory)))
+        bytes[8] = 2  // version field (u32 LE at offset 8); fix the header checksum so only the version is wrong
+        let crc = try Harness.run(["python3", "-c", "import zlib,sys; print(zlib.crc32(bytes.fromhex(sys.argv[1])))",
+                                   bytes[0..<16].map { String(format: "%02x", $0) }.joined()])
+        let value = UInt32(crc.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))!
+        for index in 0..<4 { bytes[16 + index] = UInt8((value >> (8 * UInt32(index))) & 0xff) }
+        let newer = directory.url.appendingPathComponent("newer.rrt")
+        try Data(bytes).write(to: newer)
+        Self.expectOneLineError(try Harness.replay(newer), containing: "version 2 is not supported")
+    }
+
+    @Test func unsupportedSyscallStopsRecording() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("unsupported.rrt")
+        let recorded = try Harness.record(["\(Harness.programs)/unsupported/io_uring"], trace: trace)
+        #expect(recorded.stdoutText == "before io_uring_setup\n")
+        Self.expectOneLineError(recorded, containing: "unsupported syscall: io_uring_setup")
+        Self.expectOneLineError(try Harness.replay(trace), containing: "unsupported syscall: io_uring_setup")
+    }
+
+    @Test func divergenceNamesTheEvent() throws {
+        let directory = try TemporaryDirectory()
+        let trace = try Self.goodTrace(in: directory)
+        let tampered = directory.url.appendingPathComponent("diverging.rrt")
+        let changed = try TraceSurgery.rewriteFirstSyscall(in: trace, to: tampered) { event in
+            guard event.number.name == "lseek" else { return nil }
+            var updated = event
+            updated.arguments[1] += 1
+            return updated
+        }
+        #expect(changed)
+        let replayed = try Harness.replay(tampered)
+        Self.expectOneLineError(replayed, containing: "replay diverged at event")
+        #expect(replayed.stderrText.contains("expected syscall lseek"))
+    }
+}

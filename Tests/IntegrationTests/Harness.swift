@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// Runs the real tools (bin/rr-launch over the release build) on real programs. Every command
+/// runs under timeout(1), which puts it in its own process group and kills only that group.
+enum Harness {
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let launcher = root.appendingPathComponent("bin/rr-launch").path
+    static let programs = root.appendingPathComponent(".build/programs").path
+
+    struct Result {
+        var status: Int32
+        var stdout: Data
+        var stderr: Data
+        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    }
+
+    /// Runs `arguments` with a time limit; stdout and stderr go through files, never a full pipe.
+    @discardableResult
+    static func run(_ arguments: [String], in directory: URL? = nil, timeout seconds: Int = 120,
+                    environment extra: [String: String] = [:], stdoutFile: URL? = nil) throws -> Result {
+        let scratch = try TemporaryDirectory()
+        let outURL = stdoutFile ?? scratch.url.appendingPathComponent("stdout")
+        let errURL = scratch.url.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        var environment = ProcessInfo.processInfo.environment
+        environment["RR_SWIFT_CONFIGURATION"] = "release"
+        environment["RR_SWIFT_NO_BUILD"] = "1"  // `make test` builds first; never rebuild under running tests
+        environment["RR_SWIFT_TRACE_DIR"] = scratch.url.appendingPathComponent("traces").path
+        for (key, value) in extra { environment[key] = value }
+        let status = try spawnAndWait(["/usr/bin/timeout", "-k", "5", String(seconds)] + arguments,
+                                      environment: environment.map { "\($0.key)=\($0.value)" },
+                                      directory: (directory ?? scratch.url).path, stdout: outURL.path, stderr: errURL.path)
+        return Result(status: status, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
+    }
+
+    /// posix_spawn with a clean signal mask and default dispositions: the test runner's threads
+    /// block signals, and a recorded program must start as it would from a shell.
+    static func spawnAndWait(_ arguments: [String], environment: [String], directory: String,
+                             stdout: String, stderr: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_TRUNC, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_TRUNC, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), all = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let cArguments = (["/usr/bin/env", "-C", directory] + arguments).map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup($0) } + [nil]
+        defer { (cArguments + cEnvironment).forEach { free($0) } }
+        var pid: pid_t = 0
+        let error = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, cArguments, cEnvironment)
+        guard error == 0 else { throw POSIXError(POSIXErrorCode(rawValue: error) ?? .EINVAL) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    static func record(_ command: [String], trace: URL, in directory: URL? = nil, stdoutFile: URL? = nil) throws -> Result {
+        try run([launcher, "record", "-o", trace.path, "--"] + command, in: directory, stdoutFile: stdoutFile)
+    }
+
+    static func replay(_ trace: URL, stdoutFile: URL? = nil) throws -> Result {
+        try run([launcher, "replay", trace.path], stdoutFile: stdoutFile)
+    }
+
+    /// Records and replays `command` and checks that replay reproduces stdout, stderr and status.
+    @discardableResult
+    static func recordAndReplay(_ command: [String], in directory: URL? = nil,
+                                sourceLocation: SourceLocation = #_sourceLocation) throws -> (record: Result, replay: Result) {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let recorded = try record(command, trace: trace, in: directory)
+        let replayed = try replay(trace)
+        #expect(!recorded.stderrText.contains("rr-supervisor:"), "recording failed: \(recorded.stderrText)", sourceLocation: sourceLocation)
+        #expect(replayed.status == recorded.status, "status: replay \(replayed.status) vs record \(recorded.status); \(replayed.stderrText)", sourceLocation: sourceLocation)
+        #expect(replayed.stdout == recorded.stdout, "stdout differs", sourceLocation: sourceLocation)
+        #expect(replayed.stderr == recorded.stderr, "stderr differs: \(replayed.stderrText.suffix(300))", sourceLocation: sourceLocation)
+        return (recorded, replayed)
+    }
+}
+
+/// A directory under /tmp removed when the value goes away.
+final class TemporaryDirectory: @unchecked Sendable {
+    let url: URL
+    init() throws {
+        url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("rr-swift-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}

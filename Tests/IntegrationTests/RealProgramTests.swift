@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// Unmodified system programs recorded and replayed with identical output.
+@Suite struct RealProgramTests {
+    @Test func listsUsrBin() throws {
+        let (recorded, _) = try Harness.recordAndReplay(["ls", "-la", "/usr/bin"])
+        #expect(recorded.status == 0)
+        #expect(recorded.stdoutText.contains("sha256sum"))
+    }
+
+    @Test func hashesFiftyMegabytes() throws {
+        let directory = try TemporaryDirectory()
+        let input = directory.url.appendingPathComponent("big.bin")
+        try Harness.run(["head", "-c", "50000000", "/dev/urandom"], stdoutFile: input)
+        let (recorded, _) = try Harness.recordAndReplay(["sha256sum", input.path])
+        let native = try Harness.run(["sha256sum", input.path])
+        #expect(recorded.stdout == native.stdout)
+    }
+
+    @Test func gzipOutputIsReproduced() throws {
+        let directory = try TemporaryDirectory()
+        let input = directory.url.appendingPathComponent("input.txt")
+        try Harness.run(["seq", "1", "300000"], stdoutFile: input)
+        let trace = directory.url.appendingPathComponent("gzip.rrt")
+        let recordedOut = directory.url.appendingPathComponent("out.gz")
+        let replayedOut = directory.url.appendingPathComponent("replayed.gz")
+        let recorded = try Harness.record(["gzip", "-c", input.path], trace: trace, stdoutFile: recordedOut)
+        let replayed = try Harness.replay(trace, stdoutFile: replayedOut)
+        #expect(recorded.status == 0 && replayed.status == 0, "\(replayed.stderrText)")
+        let original = try Data(contentsOf: recordedOut)
+        #expect(original.count > 1000)
+        #expect(try Data(contentsOf: replayedOut) == original)
+        let unzipped = try Harness.run(["gzip", "-dc", recordedOut.path])
+        #expect(unzipped.stdout == (try Data(contentsOf: input)))
+    }
+
+    @Test func sortsAHundredThousandLines() throws {
+        let directory = try TemporaryDirectory()
+        let input = directory.url.appendingPathComponent("lines.txt")
+        try Harness.run(["sh", "-c", "seq 1 100000 | shuf"], stdoutFile: input)
+        let (recorded, _) = try Harness.recordAndReplay(["sort", "--parallel=1", input.path])
+        let native = try Harness.run(["sort", "--parallel=1", input.path])
+        #expect(recorded.stdout == native.stdout)
+    }
+
+    @Test func dateDiffersBetweenRecordingsButNotInReplay() throws {
+        let first = try Harness.recordAndReplay(["date", "+%s.%N"])
+        let second = try Harness.recordAndReplay(["date", "+%s.%N"])
+        #expect(first.record.stdout != second.record.stdout)
+        let plain = try Harness.recordAndReplay(["date"])
+        #expect(plain.record.status == 0)
+    }
+
+    @Test func pythonRandomnessTimeAndFiles() throws {
+        let directory = try TemporaryDirectory()
+        let script = """
+            import random, time, os
+            print(random.random())
+            print(time.time())
+            print(os.urandom(8).hex())
+            path = os.path.join(os.getcwd(), "data.txt")
+            with open(path, "w") as f:
+                f.write("value %r\\n" % random.random())
+            with open(path) as f:
+                print(f.read().strip())
+            os.remove(path)
+            """
+        let first = try Harness.recordAndReplay(["/usr/bin/python3", "-c", script], in: directory.url)
+        let second = try Harness.recordAndReplay(["/usr/bin/python3", "-c", script], in: directory.url)
+        #expect(first.record.status == 0, "\(first.record.stderrText)")
+        #expect(first.record.stdoutText.split(separator: "\n").count == 4)
+        let firstLines = first.record.stdoutText.split(separator: "\n"), secondLines = second.record.stdoutText.split(separator: "\n")
+        for (a, b) in zip(firstLines, secondLines) { #expect(a != b, "two recordings printed the same \(a)") }
+    }
+}

@@ -1,0 +1,143 @@
+@testable import RRCore
+import Testing
+
+/// The memory each modelled syscall writes, for the calls whose ranges are easy to get wrong.
+@Suite struct SyscallModelTests {
+    static func ranges(_ number: SyscallNumber, _ arguments: [UInt64], result: Int64,
+                       memory: TraceeMemoryReader = NoTraceeMemory()) throws -> [MemoryRange] {
+        let spec = try #require(SyscallModel.spec(for: number), "no model entry for \(number)")
+        return try spec.writtenRanges(SyscallContext(arguments: arguments, result: result, memory: memory))
+    }
+
+    static func range(_ address: RemoteAddress, _ length: Int) -> MemoryRange { MemoryRange(address: address, length: length) }
+
+    @Test func readWritesTheBytesItReturned() throws {
+        #expect(try Self.ranges(.read, [3, 0x7000, 4096, 0, 0, 0], result: 100) == [Self.range(0x7000, 100)])
+        #expect(try Self.ranges(.read, [3, 0x7000, 4096, 0, 0, 0], result: 4096) == [Self.range(0x7000, 4096)])
+    }
+
+    @Test func readWritesNothingAtEndOfFileOrOnFailure() throws {
+        #expect(try Self.ranges(.read, [3, 0x7000, 4096, 0, 0, 0], result: 0).isEmpty)
+        #expect(try Self.ranges(.read, [3, 0x7000, 4096, 0, 0, 0], result: -11).isEmpty)  // EAGAIN
+        #expect(try Self.ranges(.read, [3, 0x7000, 4096, 0, 0, 0], result: -14).isEmpty)  // EFAULT
+    }
+
+    static let iovecArray: [(base: UInt64, length: UInt64)] = [(0xa000, 10), (0xb000, 0), (0xc000, 20), (0xd000, 30)]
+
+    @Test func readvScattersOverTheIovecsWithAPartialLastOne() throws {
+        let memory = FakeTraceeMemory.iovecs(at: 0x5000, Self.iovecArray)
+        let ranges = try Self.ranges(.readv, [3, 0x5000, 4, 0, 0, 0], result: 25, memory: memory)
+        #expect(ranges == [Self.range(0xa000, 10), Self.range(0xc000, 15)])
+    }
+
+    @Test func readvFillingEveryIovec() throws {
+        let memory = FakeTraceeMemory.iovecs(at: 0x5000, Self.iovecArray)
+        let ranges = try Self.ranges(.readv, [3, 0x5000, 4, 0, 0, 0], result: 60, memory: memory)
+        #expect(ranges == [Self.range(0xa000, 10), Self.range(0xc000, 20), Self.range(0xd000, 30)])
+    }
+
+    @Test func readvStopsAtTheIovecCount() throws {
+        // Only the first two iovecs are in the array the call was given; the rest is not read.
+        let memory = FakeTraceeMemory.iovecs(at: 0x5000, Array(Self.iovecArray.prefix(2)))
+        let ranges = try Self.ranges(.readv, [3, 0x5000, 2, 0, 0, 0], result: 10, memory: memory)
+        #expect(ranges == [Self.range(0xa000, 10)])
+    }
+
+    @Test func readvWritesNothingOnFailure() throws {
+        #expect(try Self.ranges(.readv, [3, 0x5000, 4, 0, 0, 0], result: -9).isEmpty)
+    }
+
+    @Test func scatterHandlesAnIovecLongerThanTheResult() throws {
+        let memory = FakeTraceeMemory.iovecs(at: 0x100, [(0x9000, 1 << 20)])
+        #expect(try SyscallSpec.scatter(iovecs: 0x100, count: 1, total: 5, memory: memory) == [Self.range(0x9000, 5)])
+        #expect(try SyscallSpec.scatter(iovecs: 0x100, count: 1, total: 0, memory: memory).isEmpty)
+    }
+
+    @Test func statFamilyWrites144Bytes() throws {
+        #expect(try Self.ranges(.fstat, [3, 0x8000, 0, 0, 0, 0], result: 0) == [Self.range(0x8000, 144)])
+        #expect(try Self.ranges(.newfstatat, [0xffff_ff9c, 0x6000, 0x8000, 0, 0, 0], result: 0) == [Self.range(0x8000, 144)])
+        #expect(try Self.ranges(.stat, [0x6000, 0x8000, 0, 0, 0, 0], result: 0) == [Self.range(0x8000, 144)])
+        #expect(try Self.ranges(.fstat, [3, 0x8000, 0, 0, 0, 0], result: -9).isEmpty)
+    }
+
+    @Test(arguments: [(UInt64(1), 8), (64, 8), (65, 16), (128, 16), (1024, 128)])
+    func selectFdSetsAreSizedByNfds(nfds: UInt64, setBytes: Int) throws {
+        let ranges = try Self.ranges(.select, [nfds, 0x1000, 0x2000, 0x3000, 0x4000, 0], result: 1)
+        #expect(ranges == [Self.range(0x1000, setBytes), Self.range(0x2000, setBytes), Self.range(0x3000, setBytes),
+                           Self.range(0x4000, 16)])
+    }
+
+    @Test func selectSkipsNullSets() throws {
+        #expect(try Self.ranges(.select, [5, 0x1000, 0, 0, 0, 0], result: 0) == [Self.range(0x1000, 8)])
+    }
+
+    @Test func ioctlTcgetsIsAcceptedAndWritesATermios() throws {
+        let spec = try #require(SyscallModel.spec(for: .ioctl))
+        let arguments: [UInt64] = [0, 0x5401, 0x9000, 0, 0, 0]
+        #expect(spec.validate?(arguments) == nil)
+        #expect(try Self.ranges(.ioctl, arguments, result: 0) == [Self.range(0x9000, 36)])
+        #expect(try Self.ranges(.ioctl, arguments, result: -25).isEmpty)  // ENOTTY
+    }
+
+    @Test func ioctlUnknownRequestIsRejectedByName() throws {
+        let validate = try #require(SyscallModel.spec(for: .ioctl)?.validate)
+        let message = try #require(validate([1, 0x5412, 0x9000, 0, 0, 0]))  // TIOCSTI
+        #expect(message.contains("ioctl"))
+        #expect(message.contains("0x5412"))
+    }
+
+    @Test func fcntlGetlkWritesAFlock() throws {
+        let spec = try #require(SyscallModel.spec(for: .fcntl))
+        let arguments: [UInt64] = [3, 5, 0x9000, 0, 0, 0]  // F_GETLK
+        #expect(spec.validate?(arguments) == nil)
+        #expect(try Self.ranges(.fcntl, arguments, result: 0) == [Self.range(0x9000, 32)])
+        // F_SETFL takes an integer argument, not a pointer: nothing is written.
+        #expect(try Self.ranges(.fcntl, [3, 4, 0x800, 0, 0, 0], result: 0).isEmpty)
+    }
+
+    @Test func fcntlUnknownCommandIsRejectedByName() throws {
+        let message = try #require(SyscallModel.spec(for: .fcntl)?.validate?([3, 9999, 0, 0, 0, 0]))
+        #expect(message.contains("fcntl"))
+        #expect(message.contains("9999"))
+    }
+
+    @Test func futexUnknownOperationIsRejected() throws {
+        let validate = try #require(SyscallModel.spec(for: .futex)?.validate)
+        #expect(validate([0x1000, 0, 1, 0, 0, 0]) == nil)  // FUTEX_WAIT
+        #expect(validate([0x1000, 0x81, 1, 0, 0, 0]) == nil)  // FUTEX_WAKE_PRIVATE
+        let message = try #require(validate([0x1000, 2, 0, 0, 0, 0]))  // FUTEX_FD, removed from Linux
+        #expect(message.contains("futex"))
+        #expect(message.contains("2"))
+        #expect(validate([0x1000, 0x80 | 2, 0, 0, 0, 0]) != nil, "the PRIVATE flag must not hide the operation")
+        #expect(validate([0x1000, 14, 0, 0, 0, 0]) != nil)
+    }
+
+    @Test func everySupportedSyscallHasAKernelName() {
+        #expect(!SyscallModel.supported.isEmpty)
+        for number in SyscallModel.supported {
+            #expect(!number.name.hasPrefix("syscall_"), "model entry \(number.rawValue) has no name")
+            #expect(SyscallNumber(name: number.name) == number)
+        }
+    }
+
+    @Test func theModelEntryIsForItsOwnNumber() {
+        for number in SyscallModel.supported {
+            #expect(SyscallModel.spec(for: number)?.number == number)
+        }
+    }
+
+    @Test(arguments: ["clone", "fork", "vfork", "clone3"])
+    func processCreationIsNotSupported(name: String) throws {
+        let number = try #require(SyscallNumber(name: name))
+        #expect(SyscallModel.spec(for: number) == nil, "\(name) is modelled; drop this check if that is intended")
+    }
+
+    @Test func wellKnownNumbers() {
+        #expect(SyscallNumber.read.rawValue == 0)
+        #expect(SyscallNumber.readv.rawValue == 19)
+        #expect(SyscallNumber.newfstatat.rawValue == 262)
+        #expect(SyscallNumber.futex.rawValue == 202)
+        #expect(SyscallNumber(name: "openat")?.rawValue == 257)
+        #expect(SyscallNumber(999).name == "syscall_999")
+    }
+}
