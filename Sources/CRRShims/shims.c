@@ -2,6 +2,8 @@
 #include "rr_shims.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -55,11 +57,48 @@ int rr_shim_wifstopped(int status) { return WIFSTOPPED(status); }
 int rr_shim_wstopsig(int status) { return WSTOPSIG(status); }
 int rr_shim_ptrace_event(int status) { return (status >> 16) & 0xff; }
 
+static sigset_t saved_mask;
+static int saved_mask_valid;
+
+void rr_shim_block_child_signals(void) {
+    sigset_t child;
+    sigemptyset(&child);
+    sigaddset(&child, SIGCHLD);
+    if (pthread_sigmask(SIG_BLOCK, &child, &saved_mask) == 0) saved_mask_valid = 1;
+}
+
+rr_shim_result rr_shim_wait_timeout(pid_t pid, int *status, int64_t timeout_ns) {
+    struct timespec now, deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ns / 1000000000;
+    deadline.tv_nsec += timeout_ns % 1000000000;
+    if (deadline.tv_nsec >= 1000000000) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000; }
+    sigset_t child;
+    sigemptyset(&child);
+    sigaddset(&child, SIGCHLD);
+    for (;;) {
+        pid_t r = waitpid(pid, status, __WALL | WNOHANG);
+        if (r != 0) return make_result(r);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t left = (int64_t)(deadline.tv_sec - now.tv_sec) * 1000000000 + (deadline.tv_nsec - now.tv_nsec);
+        if (left <= 0) { rr_shim_result none = { 0, 0 }; return none; }
+        struct timespec wait = { left / 1000000000, left % 1000000000 };
+        // A tracee stop sends SIGCHLD; a missed one only costs the rest of this timeout.
+        if (wait.tv_sec > 0 || wait.tv_nsec > 2000000) { wait.tv_sec = 0; wait.tv_nsec = 2000000; }
+        sigtimedwait(&child, NULL, &wait);
+    }
+}
+
+rr_shim_result rr_shim_event_message(pid_t pid, unsigned long *message) {
+    return make_result(ptrace(PTRACE_GETEVENTMSG, pid, 0, message));
+}
+
 rr_shim_result rr_shim_spawn_traced(const char *path, char *const argv[], char *const envp[],
                                     rr_shim_spawn_options options) {
     pid_t pid = fork();
     if (pid != 0) return make_result(pid);
     // Child: only async-signal-safe calls from here to execve.
+    if (saved_mask_valid) sigprocmask(SIG_SETMASK, &saved_mask, NULL);
     if (options.stdout_to_stderr) dup2(2, 1);
     if (options.close_from >= 0) syscall(SYS_close_range, options.close_from, ~0U, 0);
     if (options.no_core_dumps) {

@@ -4,6 +4,11 @@ extension SyscallEvent {
         let shown = withArguments ? arguments : Array(arguments.prefix(3))
         return "syscall \(number.name)(\(shown.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))) = \(result)"
     }
+
+    /// "syscall openat(0x..., ...)" without a result: what replay saw at an entry.
+    public var callDescription: String {
+        "syscall \(number.name)(\(arguments.map { "0x" + String($0, radix: 16) }.joined(separator: ", ")))"
+    }
 }
 
 /// A content hash (SHA-256) naming a file stored once in a trace.
@@ -109,6 +114,40 @@ public struct SyscallEvent: Equatable, Sendable {
     }
 }
 
+/// A thread stopped at a syscall's entry while other threads' events were recorded before the
+/// syscall finished (it blocked, or took long). Replay runs the thread up to this entry at this
+/// point of the schedule, so its user code runs in the recorded order relative to other threads.
+public struct SyscallEntryEvent: Equatable, Sendable {
+    public var tid: Tid
+    public var number: SyscallNumber
+    public var arguments: [UInt64]
+    public var entryDigest: UInt64
+    public init(tid: Tid, number: SyscallNumber, arguments: [UInt64], entryDigest: UInt64) {
+        self.tid = tid
+        self.number = number
+        self.arguments = arguments
+        self.entryDigest = entryDigest
+    }
+}
+
+/// A fork, vfork or clone created a task (PTRACE_EVENT_FORK/VFORK/CLONE). Recorded when the
+/// kernel reports it, before the parent's syscall returns; replay performs the syscall for real
+/// here and maps the recorded child tid to the new one.
+public struct TaskCreatedEvent: Equatable, Sendable {
+    public var tid: Tid
+    public var child: Tid
+    public var number: SyscallNumber
+    public var arguments: [UInt64]
+    public var entryDigest: UInt64
+    public init(tid: Tid, child: Tid, number: SyscallNumber, arguments: [UInt64], entryDigest: UInt64) {
+        self.tid = tid
+        self.child = child
+        self.number = number
+        self.arguments = arguments
+        self.entryDigest = entryDigest
+    }
+}
+
 /// An instruction the supervisor trapped and emulated (RDTSC, RDTSCP), with the values it produced.
 public struct InstructionTrapEvent: Equatable, Sendable {
     public enum Kind: UInt8, Sendable { case rdtsc = 1, rdtscp = 2 }
@@ -178,6 +217,8 @@ public enum TraceEvent: Equatable, Sendable {
     case instructionTrap(InstructionTrapEvent)
     case signal(SignalEvent)
     case exit(ExitEvent)
+    case syscallEntry(SyscallEntryEvent)
+    case taskCreated(TaskCreatedEvent)
 
     public var tid: Tid {
         switch self {
@@ -186,6 +227,8 @@ public enum TraceEvent: Equatable, Sendable {
         case let .instructionTrap(e): e.tid
         case let .signal(e): e.tid
         case let .exit(e): e.tid
+        case let .syscallEntry(e): e.tid
+        case let .taskCreated(e): e.tid
         }
     }
 
@@ -197,6 +240,8 @@ public enum TraceEvent: Equatable, Sendable {
         case let .instructionTrap(e): "\(e.kind == .rdtsc ? "rdtsc" : "rdtscp") at 0x\(String(e.rip, radix: 16))"
         case let .signal(e): "signal \(e.signal)"
         case let .exit(e): "exit with status \(e.shellStatus)"
+        case let .syscallEntry(e): "entry of syscall \(e.number.name)"
+        case let .taskCreated(e): "\(e.number.name) creating task \(e.child)"
         }
     }
 }

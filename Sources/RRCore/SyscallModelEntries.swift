@@ -35,6 +35,11 @@ extension SyscallModel {
         SyscallSpec(.rt_sigreturn, .execute), SyscallSpec(.exit, .execute),
         SyscallSpec(.exit_group, .execute), SyscallSpec(.execve, .execute),
         SyscallSpec(.rseq, .refuse),
+        // Task creation: executed for real; the result (the child's tid) differs, so the recorded one is injected.
+        SyscallSpec(.clone, .executeWithRecordedResult), SyscallSpec(.fork, .executeWithRecordedResult),
+        SyscallSpec(.vfork, .executeWithRecordedResult),
+        // clone3 is refused so that glibc falls back to clone, whose arguments are all in registers.
+        SyscallSpec(.clone3, .refuse),
 
         // Reads into buffers.
         SyscallSpec(.read, .emulate, [.resultBytes(argument: 1)]),

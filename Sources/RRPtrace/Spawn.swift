@@ -54,6 +54,11 @@ public enum Spawner {
         }
     }
 
+    /// Prepares the supervisor's thread: SIGCHLD blocked so that waits can time out.
+    public static func prepareSupervisor() {
+        rr_shim_block_child_signals()
+    }
+
     /// Pins the calling thread (the supervisor or replayer) to a CPU.
     public static func pinSelf(to cpu: Int32) {
         if cpu >= 0 { _ = rr_shim_pin_to_cpu(cpu) }

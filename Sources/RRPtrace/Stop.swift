@@ -11,6 +11,8 @@ public enum Stop: Equatable, Sendable {
     case killed(signal: SignalNumber, rawStatus: Int32)
     /// Syscall entry or exit (PTRACE_O_TRACESYSGOOD marks them with SIGTRAP | 0x80).
     case syscall
+    /// PTRACE_EVENT_FORK, _VFORK or _CLONE: the tracee created a task (its tid is the event message).
+    case taskCreated
     /// PTRACE_EVENT_EXEC.
     case exec
     /// PTRACE_EVENT_EXIT: the thread is about to exit; its registers are still readable.
@@ -29,12 +31,22 @@ public enum Stop: Equatable, Sendable {
             let event = rr_shim_ptrace_event(status)
             switch (signal, event) {
             case (SIGTRAP | 0x80, _): self = .syscall
+            case (SIGTRAP, 1), (SIGTRAP, 2), (SIGTRAP, 3): self = .taskCreated
             case (SIGTRAP, 4): self = .exec
             case (SIGTRAP, 6): self = .exiting
             case (_, 0): self = .signal(SignalNumber(signal))
             default: self = .otherEvent(event)
             }
         }
+    }
+
+    /// Waits up to `timeout` nanoseconds for the tracee (or any, with -1); nil if none reported.
+    /// The calling thread must have SIGCHLD blocked (`Spawner.prepareSupervisor`).
+    public static func wait(for tid: Tid, timeout: Int64) throws -> (Tid, Stop)? {
+        var status: Int32 = 0
+        let result = rr_shim_wait_timeout(tid.rawValue, &status, timeout)
+        if result.error != 0 { throw RRError.system(call: "waitpid", errno: result.error, detail: "tid \(tid)") }
+        return result.value == 0 ? nil : (Tid(Int32(result.value)), Stop(rawStatus: status))
     }
 
     /// Waits for the given tracee (or any, with -1) to stop or end.

@@ -32,6 +32,13 @@ public final class Tracee {
         _ = try Self.check(rr_shim_set_regs(tid.rawValue, &raw), "PTRACE_SETREGS", tid)
     }
 
+    /// The event message of the current PTRACE_EVENT stop (new tid, former tid, exit status).
+    public func eventMessage() throws -> UInt64 {
+        var message: UInt = 0
+        _ = try Self.check(rr_shim_event_message(tid.rawValue, &message), "PTRACE_GETEVENTMSG", tid)
+        return UInt64(message)
+    }
+
     public func siginfo() throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: 128)
         _ = try Self.check(rr_shim_get_siginfo(tid.rawValue, &bytes), "PTRACE_GETSIGINFO", tid)
@@ -45,7 +52,8 @@ public final class Tracee {
     /// The options every tracee gets: syscall stops marked with 0x80, exec and exit events, and
     /// death of the tracee if the supervisor dies (nothing recorded is left running).
     public func setStandardOptions() throws {
-        let options: UInt64 = 0x1 | 0x10 | 0x40 | 0x10_0000  // TRACESYSGOOD | TRACEEXEC | TRACEEXIT | EXITKILL
+        // TRACESYSGOOD | TRACEFORK | TRACEVFORK | TRACECLONE | TRACEEXEC | TRACEEXIT | EXITKILL
+        let options: UInt64 = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x10_0000
         _ = try Self.check(rr_shim_ptrace(0x4200, tid.rawValue, 0, options), "PTRACE_SETOPTIONS", tid)
     }
 

@@ -1,15 +1,16 @@
+import CRRShims
 import RRCore
 import RRPtrace
 import RRTrace
-import CRRShims
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Records one program: runs it under ptrace, stops it at every syscall, signal and trapped
-/// instruction, and sends each as an event to the trace-writer. The loop is synchronous on the
-/// thread that spawned the tracee, as ptrace requires.
+/// Records a program and everything it starts: runs its threads under ptrace one at a time,
+/// stops them at every syscall, signal, trapped instruction and task creation, and sends each as
+/// an event to the trace-writer. The order of the events is the recorded schedule. The loop is
+/// synchronous on the thread that spawned the tracees, as ptrace requires.
 public final class Recorder {
     public struct Options {
         public var cpu: Int32 = 0
@@ -17,22 +18,24 @@ public final class Recorder {
         public init() {}
     }
 
-    private let sink: PipeSink
-    private let files: FileStore
-    private let options: Options
-    private var tracee: Tracee!
-    private var eventCount: UInt64 = 0
-    private var pendingEntry: PendingSyscall?
-    private var outputs = OutputStreams()
-    private var finalRegisters: Registers?
-    /// Registers when the tracee was last resumed, to tell whether it ran user code since.
-    private var registersAtResume: Registers?
-
     struct PendingSyscall {
         var registers: Registers
         var spec: SyscallSpec
+        /// The task was resumed into the kernel for this syscall.
+        var entered = false
+        /// An entry event was recorded (other events came between entry and exit).
+        var entryRecorded = false
         var arguments: [UInt64] { registers.syscallArguments }
     }
+
+    let sink: PipeSink
+    let files: FileStore
+    let options: Options
+    var eventCount: UInt64 = 0
+    let scheduler = Scheduler()
+    var mainTid = Tid(0)
+    var mainStatus: Int32 = 0
+    private var warnedAboutSpinning = false
 
     public init(sink: PipeSink, options: Options) {
         self.sink = sink
@@ -40,81 +43,183 @@ public final class Recorder {
         self.options = options
     }
 
-    /// Records `program` to completion and returns its status as a shell reports it. Whatever
-    /// happens, the trace ends with an `end` message saying how the recording ended.
+    /// Records `program` until every task it started has ended and returns the program's status
+    /// as a shell reports it. Whatever happens, the trace ends with an `end` message saying how.
     public func record(program: String, arguments: [String], environment: [String], workingDirectory: String) throws -> Int32 {
         Spawner.pinSelf(to: options.cpu)
+        Spawner.prepareSupervisor()
         try sink.send(.header(TraceHeader(cpuModel: MachineInfo.cpuModel, kernelRelease: MachineInfo.kernelRelease,
                                           hostname: MachineInfo.hostname, startTime: UInt64(time(nil)),
                                           commandLine: arguments, workingDirectory: workingDirectory)))
         var spawnOptions = Spawner.Options(cpu: options.cpu)
         spawnOptions.stdoutToStderr = options.stdoutToStderr
-        tracee = try Spawner.spawn(path: program, arguments: arguments, environment: environment, options: spawnOptions)
+        let tracee = try Spawner.spawn(path: program, arguments: arguments, environment: environment, options: spawnOptions)
+        let main = RecordedTask(tracee: tracee, process: RecordedProcess(), awaitingInitialStop: false)
+        mainTid = main.tid
+        scheduler.add(main)
         do {
-            try recordExec()
-            let status = try runUntilExit()
-            try sink.send(.end(TraceEnd(eventCount: eventCount, exitStatus: status, error: "")))
+            try recordExec(main)
+            scheduler.makeReady(main)
+            try run()
+            try sink.send(.end(TraceEnd(eventCount: eventCount, exitStatus: mainStatus, error: "")))
             try sink.flush()
-            return status
+            return mainStatus
         } catch {
-            tracee.kill()
-            _ = try? Stop.wait(for: tracee.tid)
+            scheduler.killAll()
             try? sink.send(.end(TraceEnd(eventCount: eventCount, exitStatus: -1, error: "\(error)")))
             try? sink.flush()
             throw error
         }
     }
 
-    private func emit(_ event: TraceEvent) throws {
+    func emit(_ event: TraceEvent) throws {
         try sink.send(.event(event))
         eventCount += 1
     }
 
-    private func resume(signal: Int32 = 0) throws {
-        registersAtResume = try tracee.registers()
-        try tracee.resume(.toSyscall, signal: signal)
-    }
+    // MARK: the scheduling loop
 
-    private func runUntilExit() throws -> Int32 {
-        while true {
-            try resumeAfterStop()
-            let (_, stop) = try Stop.wait(for: tracee.tid)
-            switch stop {
-            case .syscall:
-                if try tracee.isSyscallEntry() { try syscallEntry() } else { try syscallExit() }
-            case .exec:
-                try recordExec()
-            case .exiting:
-                finalRegisters = try tracee.registers()
-            case .signal(let signal):
-                try signalStop(signal)
+    private func run() throws {
+        while !scheduler.isEmpty {
+            if scheduler.runner == nil {
+                if let (tid, stop) = scheduler.takeQueuedStop() {
+                    try handle(tid, stop)
+                } else if let next = scheduler.takeReady() {
+                    try start(next)
+                } else {
+                    let (tid, stop) = try Stop.wait(for: Tid(-1))
+                    try handle(tid, stop)
+                }
                 continue
-            case let .exited(_, status), let .killed(_, status):
-                let exit = ExitEvent(tid: tracee.tid, waitStatus: status, finalRegisters: finalRegisters)
-                try emit(.exit(exit))
-                return exit.shellStatus
-            case .otherEvent(let event):
-                throw RRError.unsupportedSyscall("ptrace event \(event)")
             }
-            pendingSignal = 0
+            let runner = scheduler.runner!
+            let othersWaiting = scheduler.hasOtherWork
+            let timeout: Int64? = othersWaiting ? (scheduler.runnerInSyscall ? 20_000_000 : 2_000_000_000) : nil
+            let reported = try timeout.map { try Stop.wait(for: Tid(-1), timeout: $0) } ?? (try Stop.wait(for: Tid(-1)))
+            guard let (tid, stop) = reported else {
+                if scheduler.runnerInSyscall {
+                    try moveIntoKernel(runner)  // a slow syscall: let the others run meanwhile
+                } else if !warnedAboutSpinning {
+                    warnedAboutSpinning = true
+                    reportError(tool: "rr-supervisor", "warning: thread \(runner.tid) has run 2 s without a syscall; other threads wait until it makes one (preempting user code is not supported yet)")
+                }
+                continue
+            }
+            if tid == runner.tid {
+                try handle(tid, stop)
+            } else {
+                scheduler.queue(tid, stop)
+            }
         }
     }
 
-    /// The signal to deliver when the tracee is next resumed (set at a signal-delivery-stop).
-    private var pendingSignal: Int32 = 0
+    /// Resumes a ready task: into the kernel if it is at a syscall entry, otherwise as the runner.
+    private func start(_ task: RecordedTask) throws {
+        task.eventsInARow = 0
+        if task.isAtSyscallEntry {
+            try enterSyscall(task)
+        } else {
+            try resume(task)
+            scheduler.setRunner(task, inSyscall: false)
+        }
+    }
 
-    private func resumeAfterStop() throws {
-        let signal = pendingSignal
-        pendingSignal = 0
-        try resume(signal: signal)
+    /// Continues the task that just stopped, or lets another run.
+    private func proceed(_ task: RecordedTask) throws {
+        if task.isAtSyscallEntry {
+            try enterSyscall(task)
+        } else if task.eventsInARow >= 32 && scheduler.hasOtherWork {
+            scheduler.makeReady(task)  // fairness: a busy thread yields now and then at an event
+        } else {
+            try resume(task)
+            scheduler.setRunner(task, inSyscall: false)
+        }
+    }
+
+    /// Resumes a task at a syscall entry. A syscall that may wait for another tracee goes into the
+    /// kernel with an entry event so the others can run; any other stays the runner for a while.
+    private func enterSyscall(_ task: RecordedTask) throws {
+        guard let entry = task.pendingEntry else { return }
+        let blocking = BlockingSyscalls.mayBlock(entry.spec.number, arguments: entry.arguments, tid: task.tid)
+        task.pendingEntry!.entered = true
+        if blocking && scheduler.hasOtherWork {
+            try recordEntry(task)
+            try resume(task)
+            scheduler.putInKernel(task)
+        } else {
+            try resume(task)
+            scheduler.setRunner(task, inSyscall: true)
+        }
+    }
+
+    private func moveIntoKernel(_ task: RecordedTask) throws {
+        try recordEntry(task)
+        scheduler.putInKernel(task)
+    }
+
+    private func recordEntry(_ task: RecordedTask) throws {
+        guard let entry = task.pendingEntry, !entry.entryRecorded else { return }
+        task.pendingEntry!.entryRecorded = true
+        try emit(.syscallEntry(SyscallEntryEvent(tid: task.tid, number: entry.spec.number, arguments: entry.arguments,
+                                                 entryDigest: entry.registers.digest)))
+    }
+
+    private func resume(_ task: RecordedTask) throws {
+        let signal = task.pendingSignal
+        task.pendingSignal = 0
+        if task.pendingEntry?.entered != true {
+            task.registersAtResume = try task.tracee.registers()
+        }
+        try task.tracee.resume(.toSyscall, signal: signal)
+    }
+
+    // MARK: stops
+
+    private func handle(_ tid: Tid, _ stop: Stop) throws {
+        guard let task = scheduler.task(tid) else {
+            scheduler.rememberEarlyStop(tid, stop)  // a new task's first stop, before its parent's event
+            return
+        }
+        scheduler.stopped(task)
+        task.eventsInARow += 1
+        switch stop {
+        case .syscall:
+            if try task.tracee.isSyscallEntry() { try syscallEntry(task) } else { try syscallExit(task) }
+        case .exec:
+            try recordExec(task)
+        case .taskCreated:
+            try taskCreated(task)
+            return
+        case .exiting:
+            task.finalRegisters = try task.tracee.registers()
+        case .signal(let signal):
+            if task.awaitingInitialStop && signal == .sigstop {
+                task.awaitingInitialStop = false
+                scheduler.makeReady(task)
+                return
+            }
+            try signalStop(task, signal)
+        case let .exited(_, status), let .killed(_, status):
+            let exit = ExitEvent(tid: tid, waitStatus: status, finalRegisters: task.finalRegisters)
+            try emit(.exit(exit))
+            if tid == mainTid { mainStatus = exit.shellStatus }
+            scheduler.remove(task)
+            return
+        case .otherEvent(let event):
+            throw RRError.unsupportedSyscall("ptrace event \(event)")
+        }
+        try proceed(task)
     }
 
     // MARK: exec
 
-    private func recordExec() throws {
-        tracee.forgetAddressSpace()
-        let tid = tracee.tid
-        let registers = try tracee.registers()
+    func recordExec(_ task: RecordedTask) throws {
+        let tid = task.tid
+        if let former = try? task.tracee.eventMessage(), former != 0, Int32(truncatingIfNeeded: former) != tid.rawValue {
+            throw RRError.unsupportedSyscall("execve from a thread other than its process's main thread")
+        }
+        task.tracee.forgetAddressSpace()
+        let registers = try task.tracee.registers()
         let exePath = (try? readLink("/proc/\(tid)/exe")) ?? "?"
         let executable = try files.store(contentPath: "/proc/\(tid)/exe", displayPath: exePath)
         let maps = try ProcFiles.maps(of: tid)
@@ -127,117 +232,44 @@ public final class Recorder {
         guard let stack = maps.first(where: { $0.path == "[stack]" && $0.start <= registers.rsp && registers.rsp < $0.end }) else {
             throw RRError.incompatible("cannot find the initial stack of tid \(tid)")
         }
-        let stackBytes = try tracee.readMemory(at: registers.rsp, count: Int(stack.end - registers.rsp))
-        try VdsoPatcher.patch(tracee)
+        let stackBytes = try task.tracee.readMemory(at: registers.rsp, count: Int(stack.end - registers.rsp))
+        try VdsoPatcher.patch(task.tracee)
         try emit(.exec(ExecEvent(tid: tid, executable: executable, interpreter: interpreter,
                                  arguments: try ProcFiles.byteStrings("/proc/\(tid)/cmdline"),
                                  environment: try ProcFiles.byteStrings("/proc/\(tid)/environ"),
                                  registers: registers, stackBytes: stackBytes)))
-        pendingEntry = nil  // the execve's own exit stop follows; it is part of this event
+        task.pendingEntry = nil  // the execve's own exit stop follows; it is part of this event
     }
 
-    // MARK: syscalls
+    // MARK: task creation
 
-    private func syscallEntry() throws {
-        var registers = try tracee.registers()
-        let number = SyscallNumber(Int64(bitPattern: registers.origRax))
-        guard let spec = SyscallModel.spec(for: number) else {
-            throw RRError.unsupportedSyscall("\(number.name) (number \(number.rawValue))")
-        }
-        if let problem = spec.validate?(registers.syscallArguments) {
-            throw RRError.unsupportedSyscall("\(number.name): \(problem)")
-        }
-        let entryRegisters = registers
-        if number == .exit || number == .exit_group {
-            // These never return: the event is complete at entry.
-            try emit(.syscall(SyscallEvent(tid: tracee.tid, number: number, arguments: registers.syscallArguments,
-                                           result: 0, entryDigest: registers.digest)))
-            return
-        }
-        if spec.treatment == .refuse {
-            registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
-            try tracee.setRegisters(registers)
-        }
-        pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec)
-    }
-
-    private func syscallExit() throws {
-        guard let entry = pendingEntry else { return }  // exit of the exec that started this image
-        pendingEntry = nil
-        var registers = try tracee.registers()
+    private func taskCreated(_ task: RecordedTask) throws {
+        guard let entry = task.pendingEntry else { throw RRError.unsupportedSyscall("task creation outside a syscall") }
+        let child = Tid(Int32(truncatingIfNeeded: try task.tracee.eventMessage()))
+        try emit(.taskCreated(TaskCreatedEvent(tid: task.tid, child: child, number: entry.spec.number,
+                                               arguments: entry.arguments, entryDigest: entry.registers.digest)))
+        task.pendingEntry!.entryRecorded = true
         let number = entry.spec.number
-        if entry.spec.treatment == .refuse {
-            registers.rax = UInt64(bitPattern: -Int64(ENOSYS))
-            try tracee.setRegisters(registers)
+        let flags = number == .clone ? entry.arguments[0] : 0
+        let sharesThreadGroup = flags & 0x10000 != 0, sharesFiles = flags & 0x400 != 0  // CLONE_THREAD, CLONE_FILES
+        let process = sharesThreadGroup || sharesFiles ? task.process : RecordedProcess(outputs: task.process.outputs)
+        let created = RecordedTask(tracee: Tracee(tid: child), process: process, awaitingInitialStop: true)
+        scheduler.add(created)
+        if let early = scheduler.takeEarlyStop(child) {
+            if early == .signal(.sigstop) {
+                created.awaitingInitialStop = false
+                scheduler.makeReady(created)
+            } else {
+                scheduler.queue(child, early)
+            }
         }
-        let result = registers.syscallResult
-        let arguments = entry.arguments
-        var event = SyscallEvent(tid: tracee.tid, number: number, arguments: arguments, result: result,
-                                 entryDigest: entry.registers.digest)
-        if entry.spec.treatment == .emulate {
-            let ranges = try entry.spec.writtenRanges(SyscallContext(arguments: arguments, result: result, memory: tracee))
-            event.writes = try ranges.map { MemoryWrite(address: $0.address, bytes: try tracee.readMemory(at: $0.address, count: $0.length)) }
-        }
-        if number == .mmap && result >= 0 && arguments[3] & 0x20 == 0 {  // not MAP_ANONYMOUS
-            let fd = arguments[4]
-            event.mappedFile = try files.store(contentPath: "/proc/\(tracee.tid)/fd/\(fd)",
-                                               displayPath: (try? readLink("/proc/\(tracee.tid)/fd/\(fd)")) ?? "?")
-        }
-        if (number == .write || number == .writev) && result > 0 {
-            event.echo = outputs.stream(forDescriptor: arguments[0])
-        }
-        outputs.update(after: number, arguments: arguments, result: result)
-        try emit(.syscall(event))
-    }
-
-    // MARK: signals
-
-    private func signalStop(_ signal: SignalNumber) throws {
-        let registers = try tracee.registers()
-        if signal == .sigsegv, let trap = try emulateTimestampCounter(registers) {
-            try emit(.instructionTrap(trap))
-            return
-        }
-        let siginfo = try tracee.siginfo()
-        let code = siginfo.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int32.self) }
-        let position: SignalPosition
-        if signal.isSynchronousFault && code > 0 && code != 0x80 {
-            position = .atFault
-        } else if registers == registersAtResume {
-            position = .afterPreviousEvent
+        // The parent's syscall now runs on; a vfork parent waits in the kernel for its child.
+        try resume(task)
+        if number == .vfork || flags & 0x4000 != 0 {  // CLONE_VFORK
+            scheduler.putInKernel(task)
         } else {
-            position = .userSpace(rip: registers.rip, registerDigest: registers.digest)
+            scheduler.setRunner(task, inSyscall: true)
         }
-        try emit(.signal(SignalEvent(tid: tracee.tid, signal: signal, siginfo: siginfo, position: position)))
-        pendingSignal = signal.rawValue
-    }
-
-    /// If the tracee faulted on RDTSC or RDTSCP (trapped by PR_SET_TSC), executes it here, gives
-    /// the tracee the values and steps over the instruction.
-    private func emulateTimestampCounter(_ registers: Registers) throws -> InstructionTrapEvent? {
-        let code = try tracee.readMemory(at: registers.rip, count: 3)
-        var updated = registers
-        let kind: InstructionTrapEvent.Kind
-        if code[0] == 0x0f && code[1] == 0x31 {
-            kind = .rdtsc
-            let value = rr_shim_rdtsc()
-            updated.rax = value & 0xffff_ffff
-            updated.rdx = value >> 32
-            updated.rip += 2
-        } else if code == [0x0f, 0x01, 0xf9] {
-            kind = .rdtscp
-            var aux: UInt32 = 0
-            let value = rr_shim_rdtscp(&aux)
-            updated.rax = value & 0xffff_ffff
-            updated.rdx = value >> 32
-            updated.rcx = UInt64(aux)
-            updated.rip += 3
-        } else {
-            return nil
-        }
-        try tracee.setRegisters(updated)
-        return InstructionTrapEvent(tid: tracee.tid, kind: kind, rip: registers.rip, rax: updated.rax,
-                                    rdx: updated.rdx, rcx: updated.rcx)
     }
 }
 

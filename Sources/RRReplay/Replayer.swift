@@ -6,41 +6,15 @@ import RRTrace
 import Glibc
 #endif
 
-/// Replays a recording: re-executes the program's own code in a fresh process under ptrace,
-/// performs for real only the syscalls that shape the address space and signal state, injects the
-/// recorded results of all others, and checks every event against the recording.
+/// Replays a recording: re-executes the programs' own code in fresh processes under ptrace,
+/// performs for real only the syscalls that shape address spaces, tasks and signal state, injects
+/// the recorded results of all others, and checks every event against the recording. Events are
+/// replayed in the recorded order: each one names the thread that must reach it next.
 public final class Replayer {
     public struct Options {
         public var cpu: Int32 = 0
         public var cacheDirectory = "/tmp/.rrs"
         public init() {}
-    }
-
-    private let events: EventSource
-    private let files: FileCache
-    private let options: Options
-    private var tracee: Tracee!
-    private var pending: PendingSyscall?
-    private var pendingSignal: Int32 = 0
-    private var pendingExec: ExecEvent?
-    private let echo = EchoOutput()
-    /// The recorded thread id of the replayed thread (the kernel gives replay a different one).
-    private var recordedTid = Tid(0)
-
-    /// A syscall whose entry was matched and whose exit is awaited.
-    struct PendingSyscall {
-        var event: SyscallEvent
-        var executed: Bool
-        var entryRegisters: Registers
-    }
-
-    public init(reader: StreamReader, options: Options) throws {
-        self.options = options
-        self.files = try FileCache(directory: options.cacheDirectory)
-        self.events = try EventSource(reader: reader, files: files)
-        if let recorded = events.header?.cpuModel, recorded != MachineInfo.cpuModel {
-            throw RRError.incompatible("the trace was recorded on CPU \"\(recorded)\", this machine has \"\(MachineInfo.cpuModel)\" (CPUID cannot be trapped, so the program could take other paths)")
-        }
     }
 
     /// How a replay ended.
@@ -51,9 +25,30 @@ public final class Replayer {
         case prefixReplayed(events: UInt64, bytes: UInt64, blocks: UInt32)
     }
 
+    let events: EventSource
+    let files: FileCache
+    let options: Options
+    var tasks: [Tid: ReplayTask] = [:]
+    let echo = EchoOutput()
+    private var mainTid = Tid(0)
+    private var mainStatus: Int32 = 0
+    /// The task of the event being replayed, for divergence reports.
+    var currentTid = Tid(0)
+
+    public init(reader: StreamReader, options: Options) throws {
+        self.options = options
+        self.files = try FileCache(directory: options.cacheDirectory)
+        self.events = try EventSource(reader: reader, files: files)
+        if let recorded = events.header?.cpuModel, recorded != MachineInfo.cpuModel {
+            throw RRError.incompatible("the trace was recorded on CPU \"\(recorded)\", this machine has \"\(MachineInfo.cpuModel)\" (CPUID cannot be trapped, so the program could take other paths)")
+        }
+    }
+
     /// Replays to the end of the trace.
     public func replay() throws -> Outcome {
         Spawner.pinSelf(to: options.cpu)
+        Spawner.prepareSupervisor()
+        defer { killAll() }
         guard case let .exec(first)? = try events.peek() else {
             if let end = events.end, !end.error.isEmpty { throw RRError.usage("the recording holds no events: \(end.error)") }
             throw RRError.corruptTrace("the trace does not start with an exec event")
@@ -61,66 +56,138 @@ public final class Replayer {
         let (path, patch) = try files.executable(for: first)
         var spawnOptions = Spawner.Options(cpu: options.cpu)
         spawnOptions.noCoreDumps = true
-        tracee = try Spawner.spawn(path: path, arguments: first.arguments, environment: first.environment, options: spawnOptions)
-        defer { if tracee != nil { tracee.kill(); _ = try? Stop.wait(for: tracee.tid) } }
-        recordedTid = first.tid
-        try applyExec(first, copyPath: path, interpreterPatch: patch)
-        guard let status = try run() else {
+        let tracee = try Spawner.spawn(path: path, arguments: first.arguments, environment: first.environment, options: spawnOptions)
+        let main = ReplayTask(tracee: tracee, recordedTid: first.tid, position: .stopped)
+        tasks[first.tid] = main
+        mainTid = first.tid
+        currentTid = first.tid
+        try applyExec(first, to: main, copyPath: path, interpreterPatch: patch)
+        events.advance()
+        let trace = getenv("RR_SWIFT_DEBUG") != nil
+        while let event = try events.peek() {
+            currentTid = event.tid
+            if trace { reportError(tool: "replay", "event \(events.index) tid \(event.tid): \(event.summary)") }
+            guard let task = tasks[event.tid] else {
+                throw divergence(event.summary, "no such task (tid \(event.tid) was never created in replay)")
+            }
+            try replay(event, on: task)
+            events.advance()
+        }
+        if events.readerEndedEarly {
             return .prefixReplayed(events: events.index, bytes: events.completeBytes, blocks: events.completeBlocks)
         }
-        tracee = nil
-        echo.flush()
         if let end = events.end, !end.error.isEmpty {
-            throw RRError.usage("replayed to the end of an incomplete recording: \(end.error)")
+            throw RRError.usage("replayed all of a recording that stopped early: \(end.error)")
         }
-        return .completed(status: status)
+        return .completed(status: mainStatus)
     }
 
-    private func divergence(_ expected: String, _ actual: String) -> RRError {
+    private func replay(_ event: TraceEvent, on task: ReplayTask) throws {
+        switch event {
+        case let .exec(exec): try replayExec(exec, on: task)
+        case let .syscallEntry(entry): try replayEntry(entry, on: task)
+        case let .taskCreated(created): try replayTaskCreation(created, on: task)
+        case let .syscall(syscall): try replaySyscall(syscall, on: task)
+        case let .instructionTrap(trap): try replayInstructionTrap(trap, on: task)
+        case let .signal(signal): try replaySignal(signal, on: task)
+        case let .exit(exit): try replayExit(exit, on: task)
+        }
+    }
+
+    func divergence(_ expected: String, _ actual: String) -> RRError {
         echo.flush()
-        if (try? events.peek()) == nil, let end = events.end, !end.error.isEmpty {
-            return .usage("replayed all of a recording that stopped early: \(end.error)")
-        }
-        return .divergence(event: events.index, tid: recordedTid, expected: expected, actual: actual)
+        return .divergence(event: events.index, tid: currentTid, expected: expected, actual: actual)
     }
 
-    private func expectedDescription() throws -> String {
-        try events.peek()?.summary ?? "the end of the trace"
-    }
+    // MARK: driving a task
 
-    /// Runs the tracee through the recorded events; nil when a truncated trace ran out first.
-    private func run() throws -> Int32? {
+    /// Resumes the task and returns its next stop that matters: the exit stop of an exec (which
+    /// replay does not count as an event) is passed over, and so is a signal the kernel raised by
+    /// itself in replay (a real child's SIGCHLD): replay delivers only recorded signals.
+    func nextStop(_ task: ReplayTask, expecting expectedSignal: SignalNumber? = nil) throws -> Stop {
         while true {
-            if events.readerEndedEarly, try events.peek() == nil { return nil }
-            let signal = pendingSignal
-            pendingSignal = 0
-            try tracee.resume(.toSyscall, signal: signal)
-            let (_, stop) = try Stop.wait(for: tracee.tid)
+            let signal = task.pendingSignal
+            task.pendingSignal = 0
+            try task.tracee.resume(.toSyscall, signal: signal)
+            let (_, stop) = try Stop.wait(for: task.tracee.tid)
             switch stop {
             case .syscall:
-                if try tracee.isSyscallEntry() { try syscallEntry() } else { try syscallExit() }
-            case .exec:
-                guard let exec = pendingExec else { throw divergence(try expectedDescription(), "an unexpected exec") }
-                pendingExec = nil
-                let (path, patch) = try files.executable(for: exec)
-                try applyExec(exec, copyPath: path, interpreterPatch: patch)
-            case .exiting:
-                try exiting()
-            case .signal(let signal):
-                try signalStop(signal)
-            case let .exited(_, status), let .killed(_, status):
-                return try exited(status)
-            case .otherEvent(let event):
-                throw divergence(try expectedDescription(), "ptrace event \(event)")
+                if case .inSyscall = task.position { return stop }
+                if try task.tracee.isSyscallEntry() { return stop }
+                continue  // the exit stop of an exec already replayed
+            case .signal(let signal) where !signal.isSynchronousFault && signal != expectedSignal:
+                continue  // raised by the kernel during replay, not recorded: suppressed
+            default:
+                return stop
             }
+        }
+    }
+
+    /// Brings the task to its next syscall entry and checks it against the recording.
+    func reachSyscallEntry(_ task: ReplayTask, number: SyscallNumber, arguments: [UInt64]?, digest: UInt64?,
+                           describe: () -> String) throws -> Registers {
+        if case let .atSyscallEntry(registers) = task.position {
+            let actual = SyscallNumber(Int64(bitPattern: registers.origRax))
+            guard actual == number else { throw divergence(describe(), "syscall \(actual.name)") }
+            return registers
+        }
+        let stop = try nextStop(task)
+        guard stop == .syscall else { throw divergence(describe(), describeStop(stop, task)) }
+        let registers = try task.tracee.registers()
+        let actualNumber = SyscallNumber(Int64(bitPattern: registers.origRax))
+        let actualArguments = registers.syscallArguments
+        guard actualNumber == number, arguments == nil || actualArguments == arguments else {
+            let actual = SyscallEvent(tid: task.recordedTid, number: actualNumber, arguments: actualArguments, result: 0, entryDigest: 0)
+            throw divergence(describe(), actual.callDescription)
+        }
+        if let digest, digest != registers.digest {
+            throw divergence("\(number.name) entered with register digest \(digest)", "digest \(registers.digest)")
+        }
+        task.position = .atSyscallEntry(registers)
+        return registers
+    }
+
+    func describeStop(_ stop: Stop, _ task: ReplayTask) -> String {
+        switch stop {
+        case .syscall:
+            let number = (try? task.tracee.registers()).map { SyscallNumber(Int64(bitPattern: $0.origRax)).name } ?? "?"
+            return "syscall \(number)"
+        case .signal(let signal):
+            let rip = (try? task.tracee.registers())?.rip ?? 0
+            return "signal \(signal) at 0x\(String(rip, radix: 16))"
+        case let .exited(code, _): return "the task exiting with status \(code)"
+        case let .killed(signal, _): return "the task killed by \(signal)"
+        case .exec: return "an exec"
+        case .taskCreated: return "a task creation"
+        case .exiting: return "the task exiting"
+        case .otherEvent(let event): return "ptrace event \(event)"
         }
     }
 
     // MARK: exec
 
+    private func replayExec(_ exec: ExecEvent, on task: ReplayTask) throws {
+        // The path argument is not checked: replay rewrites it to the cached copy.
+        var registers = try reachSyscallEntry(task, number: .execve, arguments: nil, digest: nil) { "exec of \(exec.executable.path)" }
+        let (path, patch) = try files.executable(for: exec)
+        let bytes = Array(path.utf8) + [0]
+        // Below the red zone and well clear of the live stack; the exec discards this memory.
+        let address = (registers.rsp - 16384 - UInt64(bytes.count)) & ~15
+        try task.tracee.writeMemory(at: address, bytes: bytes)
+        var arguments = registers.syscallArguments
+        arguments[0] = address
+        registers.syscallArguments = arguments
+        try task.tracee.setRegisters(registers)
+        task.position = .stopped
+        let stop = try nextStop(task)
+        guard stop == .exec else { throw divergence("exec of \(exec.executable.path)", describeStop(stop, task)) }
+        try applyExec(exec, to: task, copyPath: path, interpreterPatch: patch)
+    }
+
     /// Makes the freshly exec'd image identical to the recorded one: original PT_INTERP bytes,
     /// the recorded initial stack (argv, envp, auxv, AT_RANDOM) and registers, patched vDSO.
-    private func applyExec(_ exec: ExecEvent, copyPath: String, interpreterPatch: (offset: Int, bytes: [UInt8])?) throws {
+    func applyExec(_ exec: ExecEvent, to task: ReplayTask, copyPath: String, interpreterPatch: (offset: Int, bytes: [UInt8])?) throws {
+        let tracee = task.tracee
         tracee.forgetAddressSpace()
         let maps = try ProcFiles.maps(of: tracee.tid)
         if let patch = interpreterPatch {
@@ -143,188 +210,88 @@ public final class Replayer {
         try tracee.writeMemory(at: exec.registers.rsp, bytes: exec.stackBytes)
         try tracee.setRegisters(exec.registers)
         try VdsoPatcher.patch(tracee)
-        events.advance()
+        task.position = .stopped
     }
 
-    // MARK: syscalls
+    // MARK: tasks
 
-    private func syscallEntry() throws {
-        var registers = try tracee.registers()
-        let number = SyscallNumber(Int64(bitPattern: registers.origRax))
-        let expected = try events.peek()
-        if case let .exec(exec)? = expected, number == .execve {
-            try redirectExec(exec, registers: registers)
-            return
-        }
-        guard case let .syscall(event)? = expected, event.tid == recordedTid else {
-            throw divergence(try expectedDescription(), "syscall \(number.name)")
-        }
-        let arguments = registers.syscallArguments
-        guard event.number == number, event.arguments == arguments else {
-            let actual = SyscallEvent(tid: tracee.tid, number: number, arguments: arguments, result: event.result, entryDigest: 0)
-            throw divergence(event.summary(withArguments: true), actual.summary(withArguments: true))
-        }
-        guard event.entryDigest == registers.digest else {
-            throw divergence("\(number.name) entered with register digest \(event.entryDigest)", "digest \(registers.digest)")
-        }
-        guard let spec = SyscallModel.spec(for: number) else { throw RRError.unsupportedSyscall(number.name) }
-        if event.echo != .none { try echoOutput(of: event) }
-        if number == .exit || number == .exit_group {
-            events.advance()
-            return
-        }
-        let execute = (spec.treatment == .execute || spec.treatment == .executeWithRecordedResult) && number != .execve
-        if execute {
-            if number == .mmap && event.result >= 0 { registers.syscallArguments = Self.replayMmapArguments(event) }
-        } else {
-            registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
-        }
-        try tracee.setRegisters(registers)
-        pending = PendingSyscall(event: event, executed: execute, entryRegisters: try tracee.registers())
-        pending!.entryRegisters.syscallArguments = arguments
-    }
-
-    /// mmap in replay always lands at the recorded address; a file mapping becomes a private
-    /// anonymous one that replay fills with the file's recorded content.
-    static func replayMmapArguments(_ event: SyscallEvent) -> [UInt64] {
-        var arguments = event.arguments
-        let fixedNoReplace: UInt64 = 0x10_0000, fixed: UInt64 = 0x10, anonymous: UInt64 = 0x20, privateMap: UInt64 = 0x2
-        arguments[0] = UInt64(bitPattern: event.result)
-        if event.mappedFile != nil {
-            arguments[3] = (arguments[3] & ~0xf & ~fixedNoReplace) | privateMap | anonymous | fixed
-            arguments[4] = UInt64(bitPattern: -1)
-            arguments[5] = 0
-        } else {
-            arguments[3] = (arguments[3] & ~fixedNoReplace) | fixed
-        }
-        return arguments
-    }
-
-    private func syscallExit() throws {
-        guard let call = pending else { return }  // the exit stop of an exec that replaced the image
-        pending = nil
-        let event = call.event
-        var registers = try tracee.registers()
-        if call.executed {
-            if SyscallModel.spec(for: event.number)?.treatment == .executeWithRecordedResult {
-                registers.rax = UInt64(bitPattern: event.result)
-            }
-            guard registers.syscallResult == event.result else {
-                throw divergence("\(event.number.name) returning \(event.result)", "it returned \(registers.syscallResult)")
-            }
-            registers.syscallArguments = call.entryRegisters.syscallArguments
-            try tracee.setRegisters(registers)
-            if let file = event.mappedFile, event.number == .mmap { try fillMapping(event, file: file) }
-        } else {
-            registers.rax = UInt64(bitPattern: event.result)
-            registers.origRax = UInt64(bitPattern: event.number.rawValue)
-            try tracee.setRegisters(registers)
-            for write in event.writes { try tracee.writeMemory(at: write.address, bytes: write.bytes) }
-        }
-        events.advance()
-        try injectSignalAfterPreviousEvent()
-    }
-
-    /// Copies the recorded file content into a replayed file mapping.
-    private func fillMapping(_ event: SyscallEvent, file: MappedFile) throws {
-        let content = try files.contents(of: file.hash)
-        let offset = Int(event.arguments[5]), length = Int(event.arguments[1])
-        guard offset < content.count else { return }
-        let end = min(content.count, offset + length)
-        try tracee.writeMemory(at: UInt64(bitPattern: event.result), bytes: Array(content[offset..<end]))
-    }
-
-    /// Replaces the path of a successful execve with the cached copy of the recorded executable.
-    private func redirectExec(_ exec: ExecEvent, registers: Registers) throws {
-        var registers = registers
-        let (path, _) = try files.executable(for: exec)
-        let bytes = Array(path.utf8) + [0]
-        // Below the red zone and well clear of the live stack; the exec discards this memory.
-        let address = (registers.rsp - 16384 - UInt64(bytes.count)) & ~15
-        try tracee.writeMemory(at: address, bytes: bytes)
-        var arguments = registers.syscallArguments
-        arguments[0] = address
-        registers.syscallArguments = arguments
-        try tracee.setRegisters(registers)
-        pendingExec = exec
-    }
-
-    private func echoOutput(of event: SyscallEvent) throws {
-        let total = Int(event.result)
-        var ranges: [MemoryRange]
-        if event.number == .writev {
-            ranges = try SyscallSpec.scatterRanges(iovecs: event.arguments[1], count: Int(event.arguments[2]), total: total, memory: tracee)
-        } else {
-            ranges = [MemoryRange(address: event.arguments[1], length: total)]
-        }
-        for range in ranges {
-            echo.write(try tracee.readMemory(at: range.address, count: range.length), to: event.echo)
+    private func replayEntry(_ entry: SyscallEntryEvent, on task: ReplayTask) throws {
+        _ = try reachSyscallEntry(task, number: entry.number, arguments: entry.arguments, digest: entry.entryDigest) {
+            "entry of \(entry.number.name)"
         }
     }
 
-    // MARK: signals and exits
-
-    /// A signal recorded right after the event just replayed is made pending now, so the kernel
-    /// delivers it before any user code runs, as it did when recording.
-    private func injectSignalAfterPreviousEvent() throws {
-        if case let .signal(signal)? = try events.peek(), signal.position == .afterPreviousEvent {
-            pendingSignal = signal.signal.rawValue
-        }
+    private func replayTaskCreation(_ created: TaskCreatedEvent, on task: ReplayTask) throws {
+        let registers = try reachSyscallEntry(task, number: created.number, arguments: created.arguments,
+                                              digest: created.entryDigest) { "\(created.number.name) creating a task" }
+        task.position = .inSyscall(entry: registers)
+        let signal = task.pendingSignal
+        task.pendingSignal = 0
+        try task.tracee.resume(.toSyscall, signal: signal)
+        let (_, stop) = try Stop.wait(for: task.tracee.tid)
+        guard stop == .taskCreated else { throw divergence("\(created.number.name) creating a task", describeStop(stop, task)) }
+        let childTid = Tid(Int32(truncatingIfNeeded: try task.tracee.eventMessage()))
+        let (_, first) = try Stop.wait(for: childTid)
+        guard first == .signal(.sigstop) else { throw divergence("a new task's first stop", "\(first)") }
+        let child = ReplayTask(tracee: Tracee(tid: childTid), recordedTid: created.child, position: .initial)
+        tasks[created.child] = child
     }
 
-    private func signalStop(_ signal: SignalNumber) throws {
-        let registers = try tracee.registers()
-        let expected = try events.peek()
-        if signal == .sigsegv, case let .instructionTrap(trap)? = expected {
-            guard trap.rip == registers.rip else {
-                throw divergence(trap.rip == 0 ? "rdtsc" : "rdtsc at 0x\(String(trap.rip, radix: 16))",
-                                 "SIGSEGV at 0x\(String(registers.rip, radix: 16))")
-            }
-            var updated = registers
-            updated.rax = trap.rax
-            updated.rdx = trap.rdx
-            if trap.kind == .rdtscp { updated.rcx = trap.rcx }
-            updated.rip += trap.kind == .rdtsc ? 2 : 3
-            try tracee.setRegisters(updated)
-            events.advance()
-            try injectSignalAfterPreviousEvent()
-            return
-        }
-        guard case let .signal(event)? = expected, event.signal == signal else {
-            throw divergence(try expectedDescription(), "signal \(signal) at 0x\(String(registers.rip, radix: 16))")
-        }
-        if case .userSpace = event.position {
-            throw RRError.incompatible("event \(events.index) is an asynchronous signal inside user code; replaying those needs the asynchronous-event support of a later version")
-        }
-        try tracee.setSiginfo(event.siginfo)
-        pendingSignal = signal.rawValue
-        events.advance()
-    }
-
-    private func exiting() throws {
-        guard case let .exit(exit)? = try events.peek() else {
-            throw divergence(try expectedDescription(), "the thread exiting")
-        }
-        if let recorded = exit.finalRegisters {
-            let registers = try tracee.registers()
-            guard registers == recorded else {
-                throw divergence("final registers as recorded", registers.differences(from: recorded).joined(separator: ", "))
+    private func replayExit(_ exit: ExitEvent, on task: ReplayTask) throws {
+        while true {
+            let signal = task.pendingSignal
+            task.pendingSignal = 0
+            do { try task.tracee.resume(.toSyscall, signal: signal) } catch { debug("resume for exit: \(error)") }
+            let (_, stop) = try Stop.wait(for: task.tracee.tid)
+            debug("exit of \(task.recordedTid): stop \(stop)")
+            switch stop {
+            case .exiting:
+                if let recorded = exit.finalRegisters {
+                    let registers = try task.tracee.registers()
+                    guard registers == recorded else {
+                        throw divergence("final registers as recorded", registers.differences(from: recorded).joined(separator: ", "))
+                    }
+                }
+            case let .exited(_, status), let .killed(_, status):
+                let actual = ExitEvent(tid: task.recordedTid, waitStatus: status, finalRegisters: nil)
+                guard actual.shellStatus == exit.shellStatus else {
+                    throw divergence("exit status \(exit.shellStatus)", "exit status \(actual.shellStatus)")
+                }
+                tasks[task.recordedTid] = nil
+                if task.recordedTid == mainTid { mainStatus = exit.shellStatus }
+                return
+            case .signal(let signal) where !signal.isSynchronousFault:
+                continue  // a dying task's stray signal
+            case .syscall where task.position.isExiting:
+                continue
+            default:
+                throw divergence("the task exiting", describeStop(stop, task))
             }
         }
     }
 
-    private func exited(_ status: Int32) throws -> Int32 {
-        guard case let .exit(exit)? = try events.peek() else {
-            throw divergence(try expectedDescription(), "the process ending with status \(status)")
+    func debug(_ message: @autoclosure () -> String) {
+        if getenv("RR_SWIFT_DEBUG") != nil { reportError(tool: "replay", message()) }
+    }
+
+    private func killAll() {
+        for task in tasks.values { task.tracee.kill() }
+        for task in tasks.values {
+            // Bounded: a task whose end was already collected must not hang the replayer.
+            while let (_, stop) = (try? Stop.wait(for: task.tracee.tid, timeout: 1_000_000_000)) ?? nil {
+                if case .exited = stop { break }
+                if case .killed = stop { break }
+                try? task.tracee.resume(.toSignal)
+            }
         }
-        let actual = ExitEvent(tid: tracee.tid, waitStatus: status, finalRegisters: nil)
-        guard actual.shellStatus == exit.shellStatus else {
-            throw divergence("exit status \(exit.shellStatus)", "exit status \(actual.shellStatus)")
-        }
-        events.advance()
-        if let extra = try events.peek() { throw divergence(extra.summary, "the program already ended") }
-        tracee = nil
-        return exit.shellStatus
+        tasks.removeAll()
+    }
+}
+
+extension ReplayTask.Position {
+    var isExiting: Bool {
+        if case .exiting = self { return true }
+        return false
     }
 }
 

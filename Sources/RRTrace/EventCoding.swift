@@ -2,7 +2,7 @@ import RRCore
 
 /// Byte layout of each event (protocol/README.md, "Events"). The first byte names the event kind.
 enum EventCoding {
-    enum Kind: UInt8 { case exec = 1, syscall = 2, instructionTrap = 3, signal = 4, exit = 5 }
+    enum Kind: UInt8 { case exec = 1, syscall = 2, instructionTrap = 3, signal = 4, exit = 5, syscallEntry = 6, taskCreated = 7 }
 
     static func encode(_ event: TraceEvent, into out: inout ByteWriter) {
         switch event {
@@ -55,6 +55,19 @@ enum EventCoding {
             out.i32(e.waitStatus)
             out.u8(e.finalRegisters == nil ? 0 : 1)
             if let registers = e.finalRegisters { encode(registers, into: &out) }
+        case let .syscallEntry(e):
+            out.u8(Kind.syscallEntry.rawValue)
+            out.i32(e.tid.rawValue)
+            out.i64(e.number.rawValue)
+            e.arguments.forEach { out.u64($0) }
+            out.u64(e.entryDigest)
+        case let .taskCreated(e):
+            out.u8(Kind.taskCreated.rawValue)
+            out.i32(e.tid.rawValue)
+            out.i32(e.child.rawValue)
+            out.i64(e.number.rawValue)
+            e.arguments.forEach { out.u64($0) }
+            out.u64(e.entryDigest)
         }
     }
 
@@ -102,6 +115,12 @@ enum EventCoding {
             let status = try input.i32()
             let registers = try input.u8() == 0 ? nil : try decodeRegisters(&input)
             return .exit(ExitEvent(tid: tid, waitStatus: status, finalRegisters: registers))
+        case .syscallEntry:
+            return .syscallEntry(SyscallEntryEvent(tid: tid, number: SyscallNumber(try input.i64()),
+                                                   arguments: try (0..<6).map { _ in try input.u64() }, entryDigest: try input.u64()))
+        case .taskCreated:
+            return .taskCreated(TaskCreatedEvent(tid: tid, child: Tid(try input.i32()), number: SyscallNumber(try input.i64()),
+                                                 arguments: try (0..<6).map { _ in try input.u64() }, entryDigest: try input.u64()))
         }
     }
 

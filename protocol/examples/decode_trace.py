@@ -29,7 +29,7 @@ MAX_MESSAGE_SIZE = 1 << 30      # payload length limit of one message
 MAX_STRING_COUNT = 1 << 20      # element limit of a string list
 
 MESSAGE_KINDS = {1: "header", 2: "event", 3: "fileContent", 4: "syscallBufferFlush", 5: "end"}
-EVENT_KINDS = {1: "exec", 2: "syscall", 3: "instructionTrap", 4: "signal", 5: "exit"}
+EVENT_KINDS = {1: "exec", 2: "syscall", 3: "instructionTrap", 4: "signal", 5: "exit", 6: "syscallEntry", 7: "taskCreated"}
 REGISTER_NAMES = ("r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi orig_rax rip cs "
                   "eflags rsp ss fs_base gs_base ds es fs gs").split()
 SIGNALS = dict(enumerate(("HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM "
@@ -206,9 +206,15 @@ def decode_event(r):
             e["rip"], e["digest"] = r.u64(), r.u64()
         elif e["position"] not in (0, 1):
             raise Corrupt("bad signal position %d" % e["position"])
-    else:            # exit
+    elif kind == 5:  # exit
         e["wait_status"] = r.i32()
         e["final_registers"] = r.optional(registers)
+    else:            # 6 syscallEntry, 7 taskCreated
+        if kind == 7:
+            e["child"] = r.i32()
+        e["number"] = r.i64()
+        e["arguments"] = [r.u64() for _ in range(6)]
+        e["entry_digest"] = r.u64()
     return e
 
 
@@ -263,6 +269,10 @@ def event_summary(e):
         if e["echo"]:
             text += "  echo=" + ("stdout", "stderr")[e["echo"] - 1]
         return "syscall " + text
+    if k in ("syscallEntry", "taskCreated"):
+        call = "%s(%s) entry-digest=%016x" % (syscall_name(e["number"]), ", ".join("0x%x" % a for a in e["arguments"]),
+                                             e["entry_digest"])
+        return ("entry of " + call) if k == "syscallEntry" else ("%s creating task %d" % (call, e["child"]))
     if k == "instructionTrap":
         return ("%s at 0x%x -> rax=0x%x rdx=0x%x rcx=0x%x"
                 % (("rdtsc", "rdtscp")[e["trap"] - 1], e["rip"], e["rax"], e["rdx"], e["rcx"]))

@@ -55,6 +55,16 @@ uint64_t rr_shim_rdtscp(uint32_t *aux);
 /// PTRACE_GET_SYSCALL_INFO's op byte: 1 entry, 2 exit, 3 seccomp, 0 none (or -1 on error).
 int rr_shim_syscall_stop_kind(pid_t pid);
 
+/// Blocks SIGCHLD in the calling thread so rr_shim_wait_timeout can sleep in sigtimedwait; the
+/// previous mask is restored in every child rr_shim_spawn_traced starts.
+void rr_shim_block_child_signals(void);
+
+/// waitpid(pid, __WALL) that gives up after timeout_ns: value 0 means "nothing yet".
+rr_shim_result rr_shim_wait_timeout(pid_t pid, int *status, int64_t timeout_ns);
+
+/// PTRACE_GETEVENTMSG: the new tid of a fork/clone event, the former tid of an exec.
+rr_shim_result rr_shim_event_message(pid_t pid, unsigned long *message);
+
 /// kill(pid, sig) with errno captured.
 rr_shim_result rr_shim_kill(pid_t pid, int sig);
 

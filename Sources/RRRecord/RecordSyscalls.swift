@@ -1,0 +1,111 @@
+import CRRShims
+import RRCore
+import RRPtrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Recorder {
+    func syscallEntry(_ task: RecordedTask) throws {
+        var registers = try task.tracee.registers()
+        let number = SyscallNumber(Int64(bitPattern: registers.origRax))
+        guard let spec = SyscallModel.spec(for: number) else {
+            throw RRError.unsupportedSyscall("\(number.name) (number \(number.rawValue))")
+        }
+        if let problem = spec.validate?(registers.syscallArguments) {
+            throw RRError.unsupportedSyscall("\(number.name): \(problem)")
+        }
+        let entryRegisters = registers
+        if number == .exit || number == .exit_group {
+            // These never return: the event is complete at entry.
+            try emit(.syscall(SyscallEvent(tid: task.tid, number: number, arguments: registers.syscallArguments,
+                                           result: 0, entryDigest: registers.digest)))
+            task.pendingEntry = nil
+            return
+        }
+        if spec.treatment == .refuse {
+            registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
+            try task.tracee.setRegisters(registers)
+        }
+        task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec)
+    }
+
+    func syscallExit(_ task: RecordedTask) throws {
+        guard let entry = task.pendingEntry else { return }  // exit of the exec that started this image
+        task.pendingEntry = nil
+        var registers = try task.tracee.registers()
+        let number = entry.spec.number
+        if entry.spec.treatment == .refuse {
+            registers.rax = UInt64(bitPattern: -Int64(ENOSYS))
+            try task.tracee.setRegisters(registers)
+        }
+        let result = registers.syscallResult
+        let arguments = entry.arguments
+        var event = SyscallEvent(tid: task.tid, number: number, arguments: arguments, result: result,
+                                 entryDigest: entry.registers.digest)
+        if entry.spec.treatment == .emulate {
+            let ranges = try entry.spec.writtenRanges(SyscallContext(arguments: arguments, result: result, memory: task.tracee))
+            event.writes = try ranges.map { MemoryWrite(address: $0.address, bytes: try task.tracee.readMemory(at: $0.address, count: $0.length)) }
+        }
+        if number == .mmap && result >= 0 && arguments[3] & 0x20 == 0 {  // not MAP_ANONYMOUS
+            let fd = arguments[4]
+            event.mappedFile = try files.store(contentPath: "/proc/\(task.tid)/fd/\(fd)",
+                                               displayPath: (try? readLink("/proc/\(task.tid)/fd/\(fd)")) ?? "?")
+        }
+        if (number == .write || number == .writev) && result > 0 {
+            event.echo = task.process.outputs.stream(forDescriptor: arguments[0])
+        }
+        task.process.outputs.update(after: number, arguments: arguments, result: result)
+        try emit(.syscall(event))
+        if number == .sched_yield { task.eventsInARow = 1_000 }  // let another thread run
+    }
+
+    func signalStop(_ task: RecordedTask, _ signal: SignalNumber) throws {
+        let registers = try task.tracee.registers()
+        if signal == .sigsegv, let trap = try emulateTimestampCounter(task, registers) {
+            try emit(.instructionTrap(trap))
+            return
+        }
+        let siginfo = try task.tracee.siginfo()
+        let code = siginfo.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int32.self) }
+        let position: SignalPosition
+        if signal.isSynchronousFault && code > 0 && code != 0x80 {
+            position = .atFault
+        } else if registers == task.registersAtResume {
+            position = .afterPreviousEvent
+        } else {
+            position = .userSpace(rip: registers.rip, registerDigest: registers.digest)
+        }
+        try emit(.signal(SignalEvent(tid: task.tid, signal: signal, siginfo: siginfo, position: position)))
+        task.pendingSignal = signal.rawValue
+    }
+
+    /// If the tracee faulted on RDTSC or RDTSCP (trapped by PR_SET_TSC), executes it here, gives
+    /// the tracee the values and steps over the instruction.
+    private func emulateTimestampCounter(_ task: RecordedTask, _ registers: Registers) throws -> InstructionTrapEvent? {
+        let code = try task.tracee.readMemory(at: registers.rip, count: 3)
+        var updated = registers
+        let kind: InstructionTrapEvent.Kind
+        if code[0] == 0x0f && code[1] == 0x31 {
+            kind = .rdtsc
+            let value = rr_shim_rdtsc()
+            updated.rax = value & 0xffff_ffff
+            updated.rdx = value >> 32
+            updated.rip += 2
+        } else if code == [0x0f, 0x01, 0xf9] {
+            kind = .rdtscp
+            var aux: UInt32 = 0
+            let value = rr_shim_rdtscp(&aux)
+            updated.rax = value & 0xffff_ffff
+            updated.rdx = value >> 32
+            updated.rcx = UInt64(aux)
+            updated.rip += 3
+        } else {
+            return nil
+        }
+        try task.tracee.setRegisters(updated)
+        return InstructionTrapEvent(tid: task.tid, kind: kind, rip: registers.rip, rax: updated.rax,
+                                    rdx: updated.rdx, rcx: updated.rcx)
+    }
+}

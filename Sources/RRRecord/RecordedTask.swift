@@ -1,0 +1,35 @@
+import RRCore
+import RRPtrace
+
+/// What the recorder keeps per process (shared by its threads): the output-stream table.
+final class RecordedProcess {
+    var outputs: OutputStreams
+    init(outputs: OutputStreams = OutputStreams()) { self.outputs = outputs }
+}
+
+/// One tracee thread as the recorder sees it.
+final class RecordedTask {
+    let tracee: Tracee
+    var process: RecordedProcess
+    var tid: Tid { tracee.tid }
+    /// The syscall whose entry was seen and whose exit is awaited.
+    var pendingEntry: Recorder.PendingSyscall?
+    /// The signal to deliver when the task is next resumed (set at a signal-delivery-stop).
+    var pendingSignal: Int32 = 0
+    /// Registers when the task was last resumed, to tell whether it ran user code since.
+    var registersAtResume: Registers?
+    var finalRegisters: Registers?
+    /// A new task's first stop (SIGSTOP) has not arrived yet; it cannot run until it does.
+    var awaitingInitialStop: Bool
+    /// Events recorded for this task since another task last ran (for fair switching).
+    var eventsInARow = 0
+
+    init(tracee: Tracee, process: RecordedProcess, awaitingInitialStop: Bool) {
+        self.tracee = tracee
+        self.process = process
+        self.awaitingInitialStop = awaitingInitialStop
+    }
+
+    /// Whether the task is stopped at a syscall entry (its next resume enters the kernel).
+    var isAtSyscallEntry: Bool { pendingEntry != nil && pendingEntry?.entered == false }
+}

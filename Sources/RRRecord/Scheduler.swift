@@ -1,0 +1,77 @@
+import RRCore
+import RRPtrace
+
+/// Decides which tracee thread runs. At most one thread runs user code at a time (the runner);
+/// others are stopped (ready, or holding a stop not yet handled) or inside a blocking syscall in
+/// the kernel. Stops of in-kernel threads that arrive while a runner is active are queued and
+/// handled only once the runner has stopped, so nothing a thread observes depends on timing.
+final class Scheduler {
+    private var tasks: [Tid: RecordedTask] = [:]
+    private(set) var runner: RecordedTask?
+    /// Whether the runner was resumed into a syscall (rather than into user code).
+    private(set) var runnerInSyscall = false
+    private var inKernel: Set<Tid> = []
+    private var ready: [RecordedTask] = []
+    private var queuedStops: [(Tid, Stop)] = []
+    /// First stops of new tasks that arrived before their parent's creation event.
+    private var earlyStops: [Tid: Stop] = [:]
+
+    var isEmpty: Bool { tasks.isEmpty }
+    /// Whether something other than the runner could make progress now.
+    var hasOtherWork: Bool { !ready.isEmpty || !queuedStops.isEmpty }
+
+    func task(_ tid: Tid) -> RecordedTask? { tasks[tid] }
+
+    func add(_ task: RecordedTask) { tasks[task.tid] = task }
+
+    func remove(_ task: RecordedTask) {
+        tasks[task.tid] = nil
+        inKernel.remove(task.tid)
+        ready.removeAll { $0 === task }
+        if runner === task { runner = nil }
+    }
+
+    func setRunner(_ task: RecordedTask, inSyscall: Bool) {
+        runner = task
+        runnerInSyscall = inSyscall
+    }
+
+    func putInKernel(_ task: RecordedTask) {
+        inKernel.insert(task.tid)
+        if runner === task { runner = nil }
+    }
+
+    /// The task reported a stop: it is no longer running anywhere.
+    func stopped(_ task: RecordedTask) {
+        inKernel.remove(task.tid)
+        if runner === task { runner = nil }
+    }
+
+    func makeReady(_ task: RecordedTask) {
+        if runner === task { runner = nil }
+        ready.append(task)
+    }
+
+    func takeReady() -> RecordedTask? { ready.isEmpty ? nil : ready.removeFirst() }
+
+    func queue(_ tid: Tid, _ stop: Stop) { queuedStops.append((tid, stop)) }
+
+    func takeQueuedStop() -> (Tid, Stop)? { queuedStops.isEmpty ? nil : queuedStops.removeFirst() }
+
+    func rememberEarlyStop(_ tid: Tid, _ stop: Stop) { earlyStops[tid] = stop }
+
+    func takeEarlyStop(_ tid: Tid) -> Stop? { earlyStops.removeValue(forKey: tid) }
+
+    /// Ends every tracee (after a recording error); PTRACE_O_EXITKILL covers a supervisor crash.
+    func killAll() {
+        for task in tasks.values { task.tracee.kill() }
+        for task in tasks.values {
+            while let (_, stop) = try? Stop.wait(for: task.tid) {
+                if case .exited = stop { break }
+                if case .killed = stop { break }
+                try? task.tracee.resume(.toSignal)  // e.g. its PTRACE_EVENT_EXIT stop
+            }
+        }
+        tasks.removeAll()
+    }
+}

@@ -1,0 +1,145 @@
+import RRCore
+import RRPtrace
+
+extension Replayer {
+    func replaySyscall(_ event: SyscallEvent, on task: ReplayTask) throws {
+        if case let .inSyscall(entry) = task.position {
+            try finishTaskCreation(event, on: task, entry: entry)
+            return
+        }
+        var registers = try reachSyscallEntry(task, number: event.number, arguments: event.arguments,
+                                              digest: event.entryDigest) { event.summary(withArguments: true) }
+        guard let spec = SyscallModel.spec(for: event.number) else { throw RRError.unsupportedSyscall(event.number.name) }
+        if event.echo != .none { try echoOutput(of: event, from: task) }
+        if event.number == .exit || event.number == .exit_group {
+            task.position = .exiting  // replayExit runs it to its end
+            return
+        }
+        let execute = spec.treatment == .execute || spec.treatment == .executeWithRecordedResult
+        let originalArguments = registers.syscallArguments
+        if execute {
+            if event.number == .mmap && event.result >= 0 { registers.syscallArguments = Self.replayMmapArguments(event) }
+        } else {
+            registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
+        }
+        try task.tracee.setRegisters(registers)
+        task.position = .inSyscall(entry: registers)
+        let stop = try nextStop(task)
+        guard stop == .syscall else { throw divergence(event.summary(withArguments: false), describeStop(stop, task)) }
+        var exitRegisters = try task.tracee.registers()
+        if execute {
+            if spec.treatment == .executeWithRecordedResult { exitRegisters.rax = UInt64(bitPattern: event.result) }
+            guard exitRegisters.syscallResult == event.result else {
+                throw divergence("\(event.number.name) returning \(event.result)", "it returned \(exitRegisters.syscallResult)")
+            }
+            if exitRegisters.syscallArguments != originalArguments && event.number == .mmap {
+                exitRegisters.syscallArguments = originalArguments  // undo replay's rewrite of mmap's arguments
+            }
+            try task.tracee.setRegisters(exitRegisters)
+            if let file = event.mappedFile, event.number == .mmap { try fillMapping(event, file: file, in: task) }
+        } else {
+            exitRegisters.rax = UInt64(bitPattern: event.result)
+            exitRegisters.origRax = UInt64(bitPattern: event.number.rawValue)
+            try task.tracee.setRegisters(exitRegisters)
+            for write in event.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
+        }
+        task.position = .stopped
+    }
+
+    /// The rest of a fork/vfork/clone whose creation event was replayed: its exit, with the
+    /// recorded child tid as result and in the tid fields the kernel filled in.
+    private func finishTaskCreation(_ event: SyscallEvent, on task: ReplayTask, entry: Registers) throws {
+        let stop = try nextStop(task)
+        guard stop == .syscall else { throw divergence(event.summary(withArguments: false), describeStop(stop, task)) }
+        var registers = try task.tracee.registers()
+        registers.rax = UInt64(bitPattern: event.result)
+        try task.tracee.setRegisters(registers)
+        task.position = .stopped
+        guard event.number == .clone, event.result > 0 else { return }
+        let flags = event.arguments[0]
+        let tid = withUnsafeBytes(of: Int32(truncatingIfNeeded: event.result).littleEndian) { Array($0) }
+        if flags & 0x10_0000 != 0 { try task.tracee.writeMemory(at: event.arguments[2], bytes: tid) }  // CLONE_PARENT_SETTID
+        if flags & 0x100_0000 != 0, let child = tasks[Tid(Int32(truncatingIfNeeded: event.result))] {  // CLONE_CHILD_SETTID
+            try child.tracee.writeMemory(at: event.arguments[3], bytes: tid)
+        }
+    }
+
+    /// mmap in replay always lands at the recorded address; a file mapping becomes a private
+    /// anonymous one that replay fills with the file's recorded content.
+    static func replayMmapArguments(_ event: SyscallEvent) -> [UInt64] {
+        var arguments = event.arguments
+        let fixedNoReplace: UInt64 = 0x10_0000, fixed: UInt64 = 0x10, anonymous: UInt64 = 0x20, privateMap: UInt64 = 0x2
+        arguments[0] = UInt64(bitPattern: event.result)
+        if event.mappedFile != nil {
+            arguments[3] = (arguments[3] & ~0xf & ~fixedNoReplace) | privateMap | anonymous | fixed
+            arguments[4] = UInt64(bitPattern: -1)
+            arguments[5] = 0
+        } else {
+            arguments[3] = (arguments[3] & ~fixedNoReplace) | fixed
+        }
+        return arguments
+    }
+
+    /// Copies the recorded file content into a replayed file mapping.
+    private func fillMapping(_ event: SyscallEvent, file: MappedFile, in task: ReplayTask) throws {
+        let content = try files.contents(of: file.hash)
+        let offset = Int(event.arguments[5]), length = Int(event.arguments[1])
+        guard offset < content.count else { return }
+        let end = min(content.count, offset + length)
+        try task.tracee.writeMemory(at: UInt64(bitPattern: event.result), bytes: Array(content[offset..<end]))
+    }
+
+    private func echoOutput(of event: SyscallEvent, from task: ReplayTask) throws {
+        let total = Int(event.result)
+        let ranges: [MemoryRange]
+        if event.number == .writev {
+            ranges = try SyscallSpec.scatterRanges(iovecs: event.arguments[1], count: Int(event.arguments[2]), total: total, memory: task.tracee)
+        } else {
+            ranges = [MemoryRange(address: event.arguments[1], length: total)]
+        }
+        for range in ranges {
+            echo.write(try task.tracee.readMemory(at: range.address, count: range.length), to: event.echo)
+        }
+    }
+
+    func replayInstructionTrap(_ trap: InstructionTrapEvent, on task: ReplayTask) throws {
+        let stop = try nextStop(task)
+        let registers = try task.tracee.registers()
+        guard stop == .signal(.sigsegv), registers.rip == trap.rip else {
+            throw divergence("rdtsc at 0x\(String(trap.rip, radix: 16))", describeStop(stop, task))
+        }
+        var updated = registers
+        updated.rax = trap.rax
+        updated.rdx = trap.rdx
+        if trap.kind == .rdtscp { updated.rcx = trap.rcx }
+        updated.rip += trap.kind == .rdtsc ? 2 : 3
+        try task.tracee.setRegisters(updated)
+        task.position = .stopped
+    }
+
+    func replaySignal(_ event: SignalEvent, on task: ReplayTask) throws {
+        switch event.position {
+        case .userSpace:
+            throw RRError.incompatible("event \(events.index) is an asynchronous signal inside user code; replaying those needs the asynchronous-event support of a later version")
+        case .afterPreviousEvent:
+            switch task.position {
+            case .initial, .atSignal:
+                // Resuming from a signal-delivery-stop with this signal delivers it directly.
+                try task.tracee.setSiginfo(event.siginfo)
+                task.pendingSignal = event.signal.rawValue
+                task.position = .atSignal
+                return
+            default:
+                // From a syscall stop the kernel queues the signal (send_sig) and stops again to deliver it.
+                task.pendingSignal = event.signal.rawValue
+            }
+        case .atFault:
+            break
+        }
+        let stop = try nextStop(task, expecting: event.signal)
+        guard stop == .signal(event.signal) else { throw divergence("signal \(event.signal)", describeStop(stop, task)) }
+        try task.tracee.setSiginfo(event.siginfo)
+        task.pendingSignal = event.signal.rawValue
+        task.position = .atSignal
+    }
+}

@@ -1,0 +1,37 @@
+import RRCore
+import RRPtrace
+
+/// One replayed thread: its tracee, the tid it had when recorded, and where it is stopped.
+final class ReplayTask {
+    let tracee: Tracee
+    let recordedTid: Tid
+
+    enum Position {
+        /// A new task at its first SIGSTOP (a signal-delivery-stop that is suppressed).
+        case initial
+        /// Stopped at a syscall entry that was already checked against the recording.
+        case atSyscallEntry(Registers)
+        /// Resumed into a syscall that runs for real (task creation); its exit stop is awaited.
+        case inSyscall(entry: Registers)
+        /// At a signal-delivery-stop; `pendingSignal` is delivered when it resumes.
+        case atSignal
+        /// Any other stop (a syscall exit, an exec, an emulated instruction).
+        case stopped
+        /// Exiting: it entered exit/exit_group or was killed with its thread group.
+        case exiting
+    }
+
+    var position: Position
+    var pendingSignal: Int32 = 0
+
+    init(tracee: Tracee, recordedTid: Tid, position: Position) {
+        self.tracee = tracee
+        self.recordedTid = recordedTid
+        self.position = position
+    }
+
+    var isAtSyscallEntry: Bool {
+        if case .atSyscallEntry = position { return true }
+        return false
+    }
+}
