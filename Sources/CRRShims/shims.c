@@ -147,6 +147,14 @@ int rr_shim_syscall_stop_kind(pid_t pid) {
     return info[0];
 }
 
+rr_shim_result rr_shim_get_sigmask(pid_t pid, uint64_t *mask) {
+    return make_result(ptrace(PTRACE_GETSIGMASK, pid, (void *)sizeof *mask, mask));
+}
+
+rr_shim_result rr_shim_set_sigmask(pid_t pid, uint64_t mask) {
+    return make_result(ptrace(PTRACE_SETSIGMASK, pid, (void *)sizeof mask, &mask));
+}
+
 rr_shim_result rr_shim_kill(pid_t pid, int sig) {
     return make_result(kill(pid, sig));
 }

@@ -22,7 +22,7 @@ extension SyscallModel {
         .inotify_init, .inotify_init1, .inotify_add_watch, .inotify_rm_watch, .timerfd_create,
         .signalfd, .signalfd4, .setrlimit, .alarm, .pause, .rt_sigsuspend, .msync, .mlock, .munlock,
         .mlockall, .munlockall, .membarrier, .readahead, .mknod, .mknodat, .ioprio_get, .ioprio_set,
-        .sync_file_range, .personality, .setfsuid, .setfsgid, .tee, .vmsplice,
+        .sync_file_range, .personality, .setfsuid, .setfsgid, .tee, .vmsplice, .restart_syscall,
     ]
 
     static let specs: [SyscallSpec] = [

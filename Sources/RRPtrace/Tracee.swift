@@ -39,6 +39,16 @@ public final class Tracee {
         return UInt64(message)
     }
 
+    public func blockedSignals() throws -> UInt64 {
+        var mask: UInt64 = 0
+        _ = try Self.check(rr_shim_get_sigmask(tid.rawValue, &mask), "PTRACE_GETSIGMASK", tid)
+        return mask
+    }
+
+    public func setBlockedSignals(_ mask: UInt64) throws {
+        _ = try Self.check(rr_shim_set_sigmask(tid.rawValue, mask), "PTRACE_SETSIGMASK", tid)
+    }
+
     public func siginfo() throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: 128)
         _ = try Self.check(rr_shim_get_siginfo(tid.rawValue, &bytes), "PTRACE_GETSIGINFO", tid)
@@ -61,6 +71,8 @@ public final class Tracee {
         /// Run to the next syscall entry or exit, signal or event.
         case toSyscall = 24  // PTRACE_SYSCALL
         case toSignal = 7  // PTRACE_CONT
+        /// One instruction; with a signal, stop at the first instruction of its handler.
+        case singleStep = 9  // PTRACE_SINGLESTEP
     }
 
     public func resume(_ how: Resume, signal: Int32 = 0) throws {

@@ -15,6 +15,11 @@ extension Replayer {
             task.position = .exiting  // replayExit runs it to its end
             return
         }
+        if event.number == .mmap, event.result >= 0, let file = event.mappedFile, [1, 3].contains(event.arguments[3] & 0xf) {
+            try replaySharedFileMapping(event, file: file, on: task, entry: registers)
+            task.position = .stopped
+            return
+        }
         let execute = spec.treatment == .execute || spec.treatment == .executeWithRecordedResult
         let originalArguments = registers.syscallArguments
         if execute {
@@ -42,8 +47,10 @@ extension Replayer {
             exitRegisters.origRax = UInt64(bitPattern: event.number.rawValue)
             try task.tracee.setRegisters(exitRegisters)
             for write in event.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
+            if [-512, -513, -514, -516].contains(event.result) { task.restartableSyscall = (event.number, event.result) }
         }
         task.position = .stopped
+        task.lastSyscall = event
     }
 
     /// The rest of a fork/vfork/clone whose creation event was replayed: its exit, with the
@@ -117,6 +124,48 @@ extension Replayer {
         task.position = .stopped
     }
 
+    /// pselect6, ppoll, epoll_pwait and rt_sigsuspend replace the blocked mask while they wait;
+    /// a signal they let through is delivered under that mask. Replay does not run them, so it
+    /// sets the mask for the delivery and puts the task's own mask back before the handler's frame
+    /// is built (the frame saves the original mask, as the kernel does).
+    private func temporaryMask(after task: ReplayTask) throws -> UInt64? {
+        guard let call = task.lastSyscall, call.result < 0 else { return nil }
+        let pointer: UInt64
+        switch call.number {
+        case .pselect6:
+            guard call.arguments[5] != 0 else { return nil }
+            pointer = try task.tracee.readWord(at: call.arguments[5])
+        case .ppoll: pointer = call.arguments[3]
+        case .epoll_pwait: pointer = call.arguments[4]
+        case .rt_sigsuspend: pointer = call.arguments[0]
+        default: return nil
+        }
+        return pointer == 0 ? nil : try task.tracee.readWord(at: pointer)
+    }
+
+    private func deliverUnderTemporaryMask(_ event: SignalEvent, on task: ReplayTask, mask: UInt64) throws {
+        let original = try task.tracee.blockedSignals()
+        try task.tracee.setBlockedSignals(mask)
+        let stop = try nextStop(task, expecting: event.signal)
+        guard stop == .signal(event.signal) else { throw divergence("signal \(event.signal)", describeStop(stop, task)) }
+        try task.tracee.setSiginfo(event.siginfo)
+        // Deliver it now, stepping into the handler, so the frame can be given the original mask.
+        try task.tracee.resume(.singleStep, signal: event.signal.rawValue)
+        let (_, stepped) = try Stop.wait(for: task.tracee.tid)
+        guard stepped == .signal(.sigtrap) else { throw divergence("signal \(event.signal) delivered", describeStop(stepped, task)) }
+        let registers = try task.tracee.registers()
+        let isHandlerEntry = registers.words[14] == UInt64(event.signal.rawValue)  // rdi = signal number
+            && registers.words[13] == registers.rsp + 312 && registers.rdx == registers.rsp + 8  // rsi = &info, rdx = &uc
+        if isHandlerEntry {
+            let savedMask = withUnsafeBytes(of: original.littleEndian) { Array($0) }
+            try task.tracee.writeMemory(at: registers.rdx + 296, bytes: savedMask)  // uc.uc_sigmask
+        } else {
+            try task.tracee.setBlockedSignals(original)  // no handler ran: only the mask to undo
+        }
+        task.pendingSignal = 0
+        task.position = .stopped
+    }
+
     func replaySignal(_ event: SignalEvent, on task: ReplayTask) throws {
         switch event.position {
         case .userSpace:
@@ -132,6 +181,10 @@ extension Replayer {
             default:
                 // From a syscall stop the kernel queues the signal (send_sig) and stops again to deliver it.
                 task.pendingSignal = event.signal.rawValue
+                if let mask = try temporaryMask(after: task) {
+                    try deliverUnderTemporaryMask(event, on: task, mask: mask)
+                    return
+                }
             }
         case .atFault:
             break

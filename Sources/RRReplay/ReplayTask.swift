@@ -23,6 +23,12 @@ final class ReplayTask {
 
     var position: Position
     var pendingSignal: Int32 = 0
+    /// An injected -ERESTART* result. When the kernel finds no signal to deliver it restarts
+    /// the syscall itself; replay injected the result without a pending signal, so it restarts
+    /// the syscall by hand unless the next event delivers a signal to this task.
+    var restartableSyscall: (number: SyscallNumber, result: Int64)?
+    /// The last syscall replayed on this task (for the temporary signal masks of pselect6 & co).
+    var lastSyscall: SyscallEvent?
 
     init(tracee: Tracee, recordedTid: Tid, position: Position) {
         self.tracee = tracee

@@ -30,6 +30,7 @@ public final class Replayer {
     let options: Options
     var tasks: [Tid: ReplayTask] = [:]
     let echo = EchoOutput()
+    let shared: SharedMappings
     private var mainTid = Tid(0)
     private var mainStatus: Int32 = 0
     /// The task of the event being replayed, for divergence reports.
@@ -38,6 +39,7 @@ public final class Replayer {
     public init(reader: StreamReader, options: Options) throws {
         self.options = options
         self.files = try FileCache(directory: options.cacheDirectory)
+        self.shared = SharedMappings(directory: options.cacheDirectory)
         self.events = try EventSource(reader: reader, files: files)
         if let recorded = events.header?.cpuModel, recorded != MachineInfo.cpuModel {
             throw RRError.incompatible("the trace was recorded on CPU \"\(recorded)\", this machine has \"\(MachineInfo.cpuModel)\" (CPUID cannot be trapped, so the program could take other paths)")
@@ -105,6 +107,10 @@ public final class Replayer {
     /// replay does not count as an event) is passed over, and so is a signal the kernel raised by
     /// itself in replay (a real child's SIGCHLD): replay delivers only recorded signals.
     func nextStop(_ task: ReplayTask, expecting expectedSignal: SignalNumber? = nil) throws -> Stop {
+        if let restart = task.restartableSyscall {
+            task.restartableSyscall = nil
+            if task.pendingSignal == 0 { try restartByHand(task, restart.number, restart.result) }
+        }
         while true {
             let signal = task.pendingSignal
             task.pendingSignal = 0
@@ -121,6 +127,16 @@ public final class Replayer {
                 return stop
             }
         }
+    }
+
+    /// What the kernel does on the way back to user space after -ERESTARTSYS, -ERESTARTNOINTR,
+    /// -ERESTARTNOHAND (re-execute the syscall) or -ERESTART_RESTARTBLOCK (restart_syscall)
+    /// when no handler runs.
+    private func restartByHand(_ task: ReplayTask, _ number: SyscallNumber, _ result: Int64) throws {
+        var registers = try task.tracee.registers()
+        registers.rip -= 2
+        registers.rax = result == -516 ? UInt64(SyscallNumber.restart_syscall.rawValue) : UInt64(bitPattern: number.rawValue)
+        try task.tracee.setRegisters(registers)
     }
 
     /// Brings the task to its next syscall entry and checks it against the recording.

@@ -126,10 +126,16 @@ import Testing
         }
     }
 
-    @Test(arguments: ["clone", "fork", "vfork", "clone3"])
-    func processCreationIsNotSupported(name: String) throws {
+    /// Task creation runs for real in replay but must return the recorded child tid; clone3 is
+    /// refused (ENOSYS) so glibc falls back to clone, whose arguments replay can check.
+    @Test(arguments: ["clone", "fork", "vfork"])
+    func taskCreationRunsWithTheRecordedResult(name: String) throws {
         let number = try #require(SyscallNumber(name: name))
-        #expect(SyscallModel.spec(for: number) == nil, "\(name) is modelled; drop this check if that is intended")
+        #expect(SyscallModel.spec(for: number)?.treatment == .executeWithRecordedResult)
+    }
+
+    @Test func clone3IsRefused() throws {
+        #expect(SyscallModel.spec(for: try #require(SyscallNumber(name: "clone3")))?.treatment == .refuse)
     }
 
     @Test func wellKnownNumbers() {
