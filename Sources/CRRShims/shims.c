@@ -99,6 +99,17 @@ rr_shim_result rr_shim_spawn_traced(const char *path, char *const argv[], char *
     if (pid != 0) return make_result(pid);
     // Child: only async-signal-safe calls from here to execve.
     if (saved_mask_valid) sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+    if (options.set_signals) {
+        for (int sig = 1; sig <= 64; sig++) {
+            if (sig != SIGKILL && sig != SIGSTOP && (options.ignored_signals >> (sig - 1)) & 1) signal(sig, SIG_IGN);
+        }
+        sigset_t blocked;
+        sigemptyset(&blocked);
+        for (int sig = 1; sig <= 64; sig++) {
+            if ((options.blocked_signals >> (sig - 1)) & 1) sigaddset(&blocked, sig);
+        }
+        sigprocmask(SIG_SETMASK, &blocked, NULL);
+    }
     if (options.stdout_to_stderr) dup2(2, 1);
     if (options.close_from >= 0) syscall(SYS_close_range, options.close_from, ~0U, 0);
     if (options.no_core_dumps) {

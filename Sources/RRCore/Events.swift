@@ -55,6 +55,11 @@ public struct ExecEvent: Equatable, Sendable {
     /// The initial stack from `registers.rsp` to the top of the stack mapping: argv, envp,
     /// the auxiliary vector and AT_RANDOM bytes, reproduced exactly in replay.
     public var stackBytes: [UInt8]
+    /// Signal dispositions that survive execve: ignored signals and the blocked mask (bit N-1 for
+    /// signal N). A program started from a background shell job ignores SIGINT and SIGQUIT, say;
+    /// replay starts the first program with the same.
+    public var ignoredSignals: UInt64 = 0
+    public var blockedSignals: UInt64 = 0
     public init(tid: Tid, executable: MappedFile, interpreter: MappedFile?, arguments: [String],
                 environment: [String], registers: Registers, stackBytes: [UInt8]) {
         self.init(tid: tid, executable: executable, interpreter: interpreter, arguments: arguments.map { Array($0.utf8) },

@@ -62,6 +62,17 @@ public enum ProcFiles {
         return parts
     }
 
+    /// The "Name:\tvalue" lines of /proc/<tid>/status.
+    public static func statusFields(of tid: Tid) throws -> [String: String] {
+        let text = String(decoding: try read("/proc/\(tid)/status"), as: UTF8.self)
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1].drop { $0 == " " || $0 == "\t" }) }
+        }
+        return fields
+    }
+
     /// The auxiliary vector as (type, value) pairs.
     public static func auxv(of tid: Tid) throws -> [UInt64: UInt64] {
         let bytes = try read("/proc/\(tid)/auxv")

@@ -12,6 +12,8 @@ public enum Spawner {
         public var cpu: Int32
         public var stdoutToStderr = false
         public var noCoreDumps = false
+        /// Ignored signals and blocked mask to start with (as recorded), or nil to inherit ours.
+        public var signalState: (ignored: UInt64, blocked: UInt64)?
         public init(cpu: Int32) { self.cpu = cpu }
     }
 
@@ -26,7 +28,9 @@ public enum Spawner {
             try withCStrings(environment) { envp in
                 let spawnOptions = rr_shim_spawn_options(cpu: options.cpu, stdout_to_stderr: options.stdoutToStderr ? 1 : 0,
                                                          trap_rdtsc: 1, no_core_dumps: options.noCoreDumps ? 1 : 0,
-                                                         close_from: 3)
+                                                         close_from: 3, set_signals: options.signalState == nil ? 0 : 1,
+                                                         ignored_signals: options.signalState?.ignored ?? 0,
+                                                         blocked_signals: options.signalState?.blocked ?? 0)
                 let result = rr_shim_spawn_traced(path, argv, envp, spawnOptions)
                 if result.error != 0 { throw RRError.system(call: "fork", errno: result.error, detail: path) }
                 return Int32(result.value)

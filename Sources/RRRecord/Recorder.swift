@@ -234,10 +234,14 @@ public final class Recorder {
         }
         let stackBytes = try task.tracee.readMemory(at: registers.rsp, count: Int(stack.end - registers.rsp))
         try VdsoPatcher.patch(task.tracee)
-        try emit(.exec(ExecEvent(tid: tid, executable: executable, interpreter: interpreter,
-                                 arguments: try ProcFiles.byteStrings("/proc/\(tid)/cmdline"),
-                                 environment: try ProcFiles.byteStrings("/proc/\(tid)/environ"),
-                                 registers: registers, stackBytes: stackBytes)))
+        var exec = ExecEvent(tid: tid, executable: executable, interpreter: interpreter,
+                             arguments: try ProcFiles.byteStrings("/proc/\(tid)/cmdline"),
+                             environment: try ProcFiles.byteStrings("/proc/\(tid)/environ"),
+                             registers: registers, stackBytes: stackBytes)
+        let status = try ProcFiles.statusFields(of: tid)
+        exec.ignoredSignals = UInt64(status["SigIgn"] ?? "0", radix: 16) ?? 0
+        exec.blockedSignals = UInt64(status["SigBlk"] ?? "0", radix: 16) ?? 0
+        try emit(.exec(exec))
         task.pendingEntry = nil  // the execve's own exit stop follows; it is part of this event
     }
 

@@ -16,6 +16,8 @@ enum EventCoding {
             out.blobs(e.environment)
             encode(e.registers, into: &out)
             out.blob(e.stackBytes)
+            out.u64(e.ignoredSignals)
+            out.u64(e.blockedSignals)
         case let .syscall(e):
             out.u8(Kind.syscall.rawValue)
             out.i32(e.tid.rawValue)
@@ -79,9 +81,12 @@ enum EventCoding {
         case .exec:
             let executable = try decodeFile(&input)
             let interpreter = try input.u8() == 0 ? nil : try decodeFile(&input)
-            return .exec(ExecEvent(tid: tid, executable: executable, interpreter: interpreter,
-                                   arguments: try input.blobs(), environment: try input.blobs(),
-                                   registers: try decodeRegisters(&input), stackBytes: try input.blob()))
+            var exec = ExecEvent(tid: tid, executable: executable, interpreter: interpreter,
+                                 arguments: try input.blobs(), environment: try input.blobs(),
+                                 registers: try decodeRegisters(&input), stackBytes: try input.blob())
+            exec.ignoredSignals = try input.u64()
+            exec.blockedSignals = try input.u64()
+            return .exec(exec)
         case .syscall:
             let number = SyscallNumber(try input.i64())
             let arguments = try (0..<6).map { _ in try input.u64() }

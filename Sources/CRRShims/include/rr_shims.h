@@ -39,6 +39,9 @@ typedef struct {
     int trap_rdtsc;          // PR_SET_TSC(PR_TSC_SIGSEGV)
     int no_core_dumps;       // RLIMIT_CORE = 0 (replay must not leave core files behind)
     int close_from;          // close every fd >= this before exec (-1: keep all)
+    int set_signals;         // apply ignored_signals and blocked_signals (replay of a recorded start)
+    uint64_t ignored_signals; // bit N-1: signal N set to SIG_IGN
+    uint64_t blocked_signals; // the blocked mask
 } rr_shim_spawn_options;
 
 /// fork(); in the child: PTRACE_TRACEME, no ASLR, CPU pinning, RDTSC trapping, SIGSTOP, execve.
