@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "rr-supervisor", targets: ["rr-supervisor"]),
         .executable(name: "rr-trace-writer", targets: ["rr-trace-writer"]),
         .executable(name: "rr-replayer", targets: ["rr-replayer"]),
+        .executable(name: "rr-inspect", targets: ["rr-inspect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,6 +40,12 @@ let package = Package(
         ]),
         .executableTarget(name: "rr-replayer", dependencies: [
             "RRReplay", "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "RRInspect", dependencies: [
+            "RRCore", "RRTrace", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .executableTarget(name: "rr-inspect", dependencies: [
+            "RRInspect", "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RRCoreTests", dependencies: ["RRCore"]),
         .testTarget(name: "RRTraceTests", dependencies: ["RRTrace", "RRCore"]),

@@ -10,6 +10,8 @@ public final class StreamReader {
     private var nextSequence: UInt32 = 0
     private var sawFinalBlock = false
     private var streamOffset: UInt64 = 0
+    /// Uncompressed message bytes read so far.
+    public private(set) var rawBytes: UInt64 = 0
     /// Whether the stream ended without its final block but everything before it was sound.
     public private(set) var endedEarly = false
     /// With `partial`, a truncated stream ends quietly after its last complete block.
@@ -75,6 +77,7 @@ public final class StreamReader {
             throw RRError.corruptTrace("block \(header.sequence) at byte offset \(blockOffset) is out of order (expected \(nextSequence))")
         }
         let raw = try Deflate.decompress(stored, expectedSize: Int(header.rawSize))
+        rawBytes += UInt64(raw.count)
         nextSequence += 1
         streamOffset += UInt64(StreamFormat.blockHeaderSize) + UInt64(stored.count)
         sawFinalBlock = header.flags.contains(.final)

@@ -1,0 +1,57 @@
+import RRCore
+
+extension TraceEvent {
+    /// The event as `rr-launch dump --json` prints it.
+    public func json(index: UInt64) -> JSON {
+        var fields: [(String, JSON)] = [("index", .unsigned(index)), ("kind", .string(kindName)), ("tid", .int(Int64(tid.rawValue)))]
+        func hex(_ value: UInt64) -> JSON { .string("0x" + String(value, radix: 16)) }
+        switch self {
+        case let .exec(e):
+            fields += [("executable", .string(e.executable.path)), ("sha256", .string(e.executable.hash.hex)),
+                       ("interpreter", e.interpreter.map { .string($0.path) } ?? .null),
+                       ("arguments", .array(e.arguments.map { .string(String(decoding: $0, as: UTF8.self)) })),
+                       ("rip", hex(e.registers.rip)), ("rsp", hex(e.registers.rsp))]
+        case let .syscall(e):
+            fields += [("syscall", .string(e.number.name)), ("number", .int(e.number.rawValue)),
+                       ("arguments", .array(e.arguments.map(hex))), ("result", .int(e.result)),
+                       ("writes", .array(e.writes.map { .object([("address", hex($0.address)), ("bytes", .int(Int64($0.bytes.count)))]) }))]
+            if let file = e.mappedFile { fields.append(("mapped_file", .string(file.path))) }
+            if e.echo != .none { fields.append(("echo", .string(e.echo == .stdout ? "stdout" : "stderr"))) }
+        case let .syscallEntry(e):
+            fields += [("syscall", .string(e.number.name)), ("arguments", .array(e.arguments.map(hex)))]
+        case let .taskCreated(e):
+            fields += [("syscall", .string(e.number.name)), ("child", .int(Int64(e.child.rawValue))),
+                       ("arguments", .array(e.arguments.map(hex)))]
+        case let .instructionTrap(e):
+            fields += [("instruction", .string(e.kind == .rdtsc ? "rdtsc" : "rdtscp")), ("rip", hex(e.rip)),
+                       ("rax", hex(e.rax)), ("rdx", hex(e.rdx))]
+        case let .signal(e):
+            fields += [("signal", .string(e.signal.description)), ("number", .int(Int64(e.signal.rawValue))),
+                       ("position", .string(e.position.description))]
+        case let .exit(e):
+            fields += [("status", .int(Int64(e.shellStatus))), ("wait_status", hex(UInt64(UInt32(bitPattern: e.waitStatus))))]
+        }
+        return .object(fields)
+    }
+
+    /// One line for the text form of `dump`.
+    public func line(index: UInt64) -> String {
+        let detail: String
+        switch self {
+        case let .syscall(e): detail = e.summary(withArguments: true) + (e.writes.isEmpty ? "" : " writes \(e.writes.reduce(0) { $0 + $1.bytes.count }) bytes")
+        case let .signal(e): detail = "signal \(e.signal) (\(e.position.description))"
+        default: detail = summary
+        }
+        return "\(index)\ttid \(tid)\t\(detail)"
+    }
+}
+
+extension SignalPosition: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .atFault: "at fault"
+        case .afterPreviousEvent: "after previous event"
+        case let .userSpace(rip, _): "in user space at 0x\(String(rip, radix: 16))"
+        }
+    }
+}
