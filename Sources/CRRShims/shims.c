@@ -64,6 +64,7 @@ void rr_shim_block_child_signals(void) {
     sigset_t child;
     sigemptyset(&child);
     sigaddset(&child, SIGCHLD);
+    sigaddset(&child, SIGPIPE);  // a vanished trace-writer must be an EPIPE error, not a silent death
     if (pthread_sigmask(SIG_BLOCK, &child, &saved_mask) == 0) saved_mask_valid = 1;
 }
 

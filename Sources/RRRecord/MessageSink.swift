@@ -2,6 +2,16 @@ import RRCore
 import RRTrace
 import SystemPackage
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func monotonicNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+}
+
 /// Where the supervisor sends protocol messages: the pipe to the trace-writer.
 public final class PipeSink {
     private let output: FileDescriptor
@@ -11,9 +21,13 @@ public final class PipeSink {
 
     public init(output: FileDescriptor) { self.output = output }
 
+    private var lastFlush = monotonicNanoseconds()
+
     public func send(_ message: Message) throws {
         buffer += message.framed()
-        if buffer.count >= Self.flushThreshold { try flush() }
+        // Hand messages on at least every 20 ms, so that whatever kills the supervisor leaves
+        // the writer holding all but the last few milliseconds of the recording.
+        if buffer.count >= Self.flushThreshold || monotonicNanoseconds() - lastFlush > 20_000_000 { try flush() }
     }
 
     /// Hands buffered messages to the writer, so that a crash of the supervisor loses as little as possible.
@@ -27,5 +41,6 @@ public final class PipeSink {
         }
         bytesSent += UInt64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
+        lastFlush = monotonicNanoseconds()
     }
 }

@@ -22,6 +22,8 @@ public final class StreamWriter {
         while pending.count >= StreamFormat.blockTarget { try flushBlock(flags: [], count: StreamFormat.blockTarget) }
     }
 
+    public var hasPending: Bool { !pending.isEmpty }
+
     /// Writes what is pending as a block, so a reader sees everything appended so far.
     public func flush() throws {
         if !pending.isEmpty { try flushBlock(flags: []) }

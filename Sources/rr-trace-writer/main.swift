@@ -76,6 +76,9 @@ struct MessagePump {
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var sawEnd = false
         while true {
+            // When the supervisor pauses, write out what has arrived: a crash then loses nothing
+            // already received, and a streaming reader sees the recording as it happens.
+            if writer.hasPending && !input.hasInput(withinMilliseconds: 250) { try writer.flush() }
             let n = try withErrnoDescription("read from the supervisor") {
                 try chunk.withUnsafeMutableBytes { try input.read(into: $0, retryOnInterrupt: true) }
             }
@@ -104,6 +107,13 @@ struct MessagePump {
             if let framingError { throw framingError }
         }
         return sawEnd && pending.isEmpty
+    }
+}
+
+extension FileDescriptor {
+    func hasInput(withinMilliseconds timeout: Int32) -> Bool {
+        var descriptor = pollfd(fd: rawValue, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, timeout) != 0
     }
 }
 

@@ -58,8 +58,9 @@ uint64_t rr_shim_rdtscp(uint32_t *aux);
 /// PTRACE_GET_SYSCALL_INFO's op byte: 1 entry, 2 exit, 3 seccomp, 0 none (or -1 on error).
 int rr_shim_syscall_stop_kind(pid_t pid);
 
-/// Blocks SIGCHLD in the calling thread so rr_shim_wait_timeout can sleep in sigtimedwait; the
-/// previous mask is restored in every child rr_shim_spawn_traced starts.
+/// Blocks SIGCHLD (so rr_shim_wait_timeout can sleep in sigtimedwait) and SIGPIPE (so writes to
+/// a vanished pipe fail with EPIPE) in the calling thread; the previous mask is restored in every
+/// child rr_shim_spawn_traced starts.
 void rr_shim_block_child_signals(void);
 
 /// waitpid(pid, __WALL) that gives up after timeout_ns: value 0 means "nothing yet".
