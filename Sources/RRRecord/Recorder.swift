@@ -75,6 +75,21 @@ public final class Recorder {
     func emit(_ event: TraceEvent) throws {
         try sink.send(.event(event))
         eventCount += 1
+        if showsProgress && eventCount % 64 == 0 { reportProgress() }
+    }
+
+    /// Progress lines go to stderr only when it is a terminal, never into pipes or files.
+    private let showsProgress = isatty(2) == 1
+    private let startTime = monotonicNanoseconds()
+    private var lastProgress = monotonicNanoseconds()
+
+    private func reportProgress() {
+        let now = monotonicNanoseconds()
+        guard now - lastProgress >= 2_000_000_000 else { return }
+        lastProgress = now
+        let megabytes = Double(sink.bytesSent) / 1_048_576
+        let seconds = Double(now - startTime) / 1e9
+        reportError(tool: "rr-swift", "recording: \(eventCount) events, \(Int(megabytes)) MiB, \(Int(seconds)) s")
     }
 
     // MARK: the scheduling loop

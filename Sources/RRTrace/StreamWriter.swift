@@ -1,6 +1,10 @@
 import RRCore
 import SystemPackage
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Cuts a message byte stream into compressed, checksummed blocks and writes them to a file
 /// descriptor (the trace-writer's output).
 public final class StreamWriter {
@@ -23,6 +27,8 @@ public final class StreamWriter {
     }
 
     public var hasPending: Bool { !pending.isEmpty }
+    private var lastBlockTime = time(nil)
+    public var secondsSinceLastBlock: Int { time(nil) - lastBlockTime }
 
     /// Writes what is pending as a block, so a reader sees everything appended so far.
     public func flush() throws {
@@ -42,6 +48,7 @@ public final class StreamWriter {
         rawBytes += UInt64(size)
         sequence += 1
         pending.removeSubrange(0..<size)
+        lastBlockTime = time(nil)
     }
 
     private func write(_ bytes: [UInt8]) throws {

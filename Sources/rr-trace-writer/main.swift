@@ -78,7 +78,10 @@ struct MessagePump {
         while true {
             // When the supervisor pauses, write out what has arrived: a crash then loses nothing
             // already received, and a streaming reader sees the recording as it happens.
-            if writer.hasPending && !input.hasInput(withinMilliseconds: 250) { try writer.flush() }
+            // Also at least once a second while it is busy.
+            if writer.hasPending && (writer.secondsSinceLastBlock >= 1 || !input.hasInput(withinMilliseconds: 250)) {
+                try writer.flush()
+            }
             let n = try withErrnoDescription("read from the supervisor") {
                 try chunk.withUnsafeMutableBytes { try input.read(into: $0, retryOnInterrupt: true) }
             }

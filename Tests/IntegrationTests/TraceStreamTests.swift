@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// Traces as streams to remote storage: crash-safe, checked, inspectable.
+@Suite struct TraceStreamTests {
+    static let scripts = Harness.root.appendingPathComponent("Tests/Scripts").path
+
+    /// A recording of a shell printing `lines` lines slowly, and the pid file its shell writes.
+    static func slowScript(lines: Int, pidFile: URL) -> String {
+        "echo $$ > \(pidFile.path); i=0; while [ $i -lt \(lines) ]; do echo line $i; i=$((i+1)); sleep 0.01; done"
+    }
+
+    @Test func s3RoundTripThroughTheAwsCli() throws {
+        let result = try Harness.run(["bash", "\(Self.scripts)/s3_roundtrip.sh", Harness.launcher, "/usr/bin/uname"], timeout: 180)
+        #expect(result.status == 0 && result.stdoutText.contains("s3 round trip ok"), "\(result.stdoutText) \(result.stderrText)")
+    }
+
+    @Test func plainPipesThroughGzip() throws {
+        let directory = try TemporaryDirectory()
+        let zipped = directory.url.appendingPathComponent("trace.rrt.gz")
+        let script = "\(Harness.launcher) record -o - -- seq 1 3000 2>\(directory.url.path)/rec.txt | gzip > \(zipped.path) && "
+            + "gzip -dc \(zipped.path) | \(Harness.launcher) replay - > \(directory.url.path)/rep.txt && cmp \(directory.url.path)/rec.txt \(directory.url.path)/rep.txt"
+        let result = try Harness.run(["bash", "-o", "pipefail", "-c", script])
+        #expect(result.status == 0, "\(result.stderrText)")
+    }
+
+    @Test func slowConsumerLosesNothing() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("slow.rrt")
+        let script = "\(Harness.launcher) record -o - -- seq 1 20000 2>\(directory.url.path)/rec.txt | (sleep 2; cat) > \(trace.path)"
+        let result = try Harness.run(["bash", "-o", "pipefail", "-c", script])
+        #expect(result.status == 0, "\(result.stderrText)")
+        let replayed = try Harness.replay(trace)
+        #expect(replayed.status == 0)
+        #expect(replayed.stdout == (try Data(contentsOf: directory.url.appendingPathComponent("rec.txt"))))
+        #expect(replayed.stdoutText.hasSuffix("19999\n20000\n"))
+    }
+
+    /// Kills the supervisor (the recorded shell's parent) or the trace-writer (the supervisor's
+    /// sibling under the launcher) mid-recording: the trace is readable up to its last complete
+    /// block, and the recorded shell does not survive.
+    @Test(arguments: ["supervisor", "writer"])
+    func killedMidRecording(victim: String) throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("killed.rrt")
+        let pidFile = directory.url.appendingPathComponent("pid")
+        let pickVictim = victim == "supervisor" ? "victim=$supervisor"
+            : "victim=$(cat /proc/$launcher/task/*/children | tr ' ' '\\n' | grep -v \"^$supervisor$\" | grep . | head -1)"
+        let script = """
+            \(Harness.launcher) record -o \(trace.path) -- sh -c '\(Self.slowScript(lines: 400, pidFile: pidFile))' > \(directory.url.path)/out.txt 2>/dev/null &
+            launcher=$!
+            for i in $(seq 1 100); do [ -s \(pidFile.path) ] && break; sleep 0.05; done
+            sleep 2.5
+            supervisor=$(awk '/PPid/{print $2}' /proc/$(cat \(pidFile.path))/status)
+            \(pickVictim)
+            kill -9 $victim
+            wait $launcher
+            echo "launcher status $?"
+            sleep 0.5
+            # A zombie (dead, waiting for a parent that never reaps, as a container's pid 1 may) is gone.
+            grep -qs '^State:.*[RSDT]' /proc/$(cat \(pidFile.path))/status && echo "recorded shell still running"
+            true
+            """
+        let result = try Harness.run(["bash", "-c", script], timeout: 60)
+        #expect(result.stdoutText.contains("launcher status") && !result.stdoutText.contains("launcher status 0"), "\(result.stdoutText)")
+        #expect(!result.stdoutText.contains("still running"))
+        let full = try Harness.replay(trace)
+        #expect(full.status != 0 && full.stderrText.contains("truncated"), "\(full.stderrText)")
+        let partial = try Harness.run([Harness.launcher, "replay", "--partial", trace.path])
+        #expect(partial.status == 0, "\(partial.stderrText)")
+        #expect(partial.stderrText.contains("replayed its complete prefix"))
+        let lines = partial.stdoutText.split(separator: "\n")
+        #expect(lines.count >= 3, "only \(lines.count) lines survived")
+        #expect(lines.first == "line 0")
+        let recordedOutput = try String(contentsOf: directory.url.appendingPathComponent("out.txt"), encoding: .utf8)
+        #expect(recordedOutput.hasPrefix(partial.stdoutText), "replay printed what the recording did not")
+    }
+
+    @Test func diskFullKeepsACompletePrefix() throws {
+        let result = try Harness.run(["bash", "\(Self.scripts)/disk_full.sh", Harness.launcher], timeout: 60)
+        #expect(result.stdoutText.contains("record status 1"), "\(result.stdoutText)")
+        #expect(result.stdoutText.contains("No space left on device"))
+        #expect(!result.stdoutText.contains("left running"))
+        #expect(result.stdoutText.contains("replay status 0"))
+        #expect(result.stdoutText.contains("replayed its complete prefix"))
+    }
+
+    @Test func gigabyteTraceReplaysFromAPipeInBoundedMemory() throws {
+        let result = try Harness.run(["bash", "\(Self.scripts)/big_trace.sh", Harness.launcher], timeout: 600)
+        #expect(result.status == 0, "\(result.stderrText)")
+        let lines = result.stdoutText.split(separator: "\n")
+        let traceBytes = Int(lines.first { $0.hasPrefix("trace bytes ") }?.split(separator: " ").last ?? "") ?? 0
+        let peakKiB = Int(lines.last ?? "") ?? .max
+        #expect(traceBytes > 1_073_741_824, "the trace must carry the gigabyte it read (\(traceBytes) bytes)")
+        #expect(peakKiB < 200 * 1024, "replayer peak RSS \(peakKiB) KiB")
+    }
+}
