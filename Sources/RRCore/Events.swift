@@ -60,6 +60,9 @@ public struct ExecEvent: Equatable, Sendable {
     /// replay starts the first program with the same.
     public var ignoredSignals: UInt64 = 0
     public var blockedSignals: UInt64 = 0
+    /// When a thread other than the main one called execve: its tid before the exec. The kernel
+    /// kills the other threads and gives the execing thread the main thread's tid (`tid`).
+    public var formerTid: Tid?
     public init(tid: Tid, executable: MappedFile, interpreter: MappedFile?, arguments: [String],
                 environment: [String], registers: Registers, stackBytes: [UInt8]) {
         self.init(tid: tid, executable: executable, interpreter: interpreter, arguments: arguments.map { Array($0.utf8) },

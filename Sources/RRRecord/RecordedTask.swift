@@ -9,7 +9,8 @@ final class RecordedProcess {
 
 /// One tracee thread as the recorder sees it.
 final class RecordedTask {
-    let tracee: Tracee
+    /// Replaced when the thread execs from a non-main thread and takes the main thread's tid.
+    var tracee: Tracee
     var process: RecordedProcess
     var tid: Tid { tracee.tid }
     /// The syscall whose entry was seen and whose exit is awaited.
@@ -32,4 +33,7 @@ final class RecordedTask {
 
     /// Whether the task is stopped at a syscall entry (its next resume enters the kernel).
     var isAtSyscallEntry: Bool { pendingEntry != nil && pendingEntry?.entered == false }
+
+    /// Inside an execve: the kernel is killing this process's other threads, which must be let die.
+    var isInExecve: Bool { pendingEntry?.entered == true && pendingEntry?.spec.number == .execve }
 }

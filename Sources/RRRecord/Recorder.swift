@@ -109,7 +109,8 @@ public final class Recorder {
             }
             let runner = scheduler.runner!
             let othersWaiting = scheduler.hasOtherWork
-            let timeout: Int64? = othersWaiting ? (scheduler.runnerInSyscall ? 20_000_000 : 2_000_000_000) : nil
+            // An execve is never treated as blocked: other threads of its process die inside it.
+            let timeout: Int64? = othersWaiting && !runner.isInExecve ? (scheduler.runnerInSyscall ? 20_000_000 : 2_000_000_000) : nil
             let reported = try timeout.map { try Stop.wait(for: Tid(-1), timeout: $0) } ?? (try Stop.wait(for: Tid(-1)))
             guard let (tid, stop) = reported else {
                 if scheduler.runnerInSyscall {
@@ -122,6 +123,8 @@ public final class Recorder {
             }
             if tid == runner.tid {
                 try handle(tid, stop)
+            } else if runner.isInExecve, let other = scheduler.task(tid), other.process === runner.process {
+                try handleDuringExec(runner: runner, other: other, stop)
             } else {
                 scheduler.queue(tid, stop)
             }
@@ -228,11 +231,36 @@ public final class Recorder {
 
     // MARK: exec
 
+    /// Exit events of threads an execve killed; recorded right after the exec event.
+    private var exitsDuringExec: [ExitEvent] = []
+
+    /// While a thread is in execve, the kernel kills the process's other threads; they must be
+    /// let die (de_thread waits for them). When a non-main thread execs, its exec stop comes
+    /// under the main thread's tid.
+    private func handleDuringExec(runner: RecordedTask, other: RecordedTask, _ stop: Stop) throws {
+        switch stop {
+        case .exiting:
+            other.finalRegisters = try other.tracee.registers()
+            try other.tracee.resume(.toSyscall)
+        case let .exited(_, status), let .killed(_, status):
+            exitsDuringExec.append(ExitEvent(tid: other.tid, waitStatus: status, finalRegisters: other.finalRegisters))
+            scheduler.remove(other)
+        case .exec:
+            // The old main thread is gone without an exit report; the execing thread takes its tid.
+            scheduler.remove(other)
+            let formerTid = runner.tid
+            runner.tracee = Tracee(tid: other.tid)
+            scheduler.rekey(runner, from: formerTid)
+            scheduler.setRunner(runner, inSyscall: true)
+            try handle(runner.tid, .exec)
+        default:
+            scheduler.queue(other.tid, stop)
+        }
+    }
+
     func recordExec(_ task: RecordedTask) throws {
         let tid = task.tid
-        if let former = try? task.tracee.eventMessage(), former != 0, Int32(truncatingIfNeeded: former) != tid.rawValue {
-            throw RRError.unsupportedSyscall("execve from a thread other than its process's main thread")
-        }
+        let formerTid = (try? task.tracee.eventMessage()).map { Tid(Int32(truncatingIfNeeded: $0)) }
         task.tracee.forgetAddressSpace()
         let registers = try task.tracee.registers()
         let exePath = (try? readLink("/proc/\(tid)/exe")) ?? "?"
@@ -256,7 +284,10 @@ public final class Recorder {
         let status = try ProcFiles.statusFields(of: tid)
         exec.ignoredSignals = UInt64(status["SigIgn"] ?? "0", radix: 16) ?? 0
         exec.blockedSignals = UInt64(status["SigBlk"] ?? "0", radix: 16) ?? 0
+        if let formerTid, formerTid != tid, formerTid.rawValue != 0 { exec.formerTid = formerTid }
         try emit(.exec(exec))
+        for exit in exitsDuringExec { try emit(.exit(exit)) }
+        exitsDuringExec.removeAll()
         task.pendingEntry = nil  // the execve's own exit stop follows; it is part of this event
     }
 

@@ -24,6 +24,13 @@ final class Scheduler {
 
     func add(_ task: RecordedTask) { tasks[task.tid] = task }
 
+    /// The task now has another tid (exec from a non-main thread).
+    func rekey(_ task: RecordedTask, from old: Tid) {
+        tasks[old] = nil
+        inKernel.remove(old)
+        tasks[task.tid] = task
+    }
+
     func remove(_ task: RecordedTask) {
         tasks[task.tid] = nil
         inKernel.remove(task.tid)

@@ -3,8 +3,11 @@ import RRPtrace
 
 /// One replayed thread: its tracee, the tid it had when recorded, and where it is stopped.
 final class ReplayTask {
-    let tracee: Tracee
-    let recordedTid: Tid
+    /// Both change when a non-main thread execs and takes the main thread's tid.
+    var tracee: Tracee
+    var recordedTid: Tid
+    /// The wait status of a task that already died (killed by another thread's execve).
+    var deathStatus: Int32?
 
     enum Position {
         /// A new task at its first SIGSTOP (a signal-delivery-stop that is suppressed).

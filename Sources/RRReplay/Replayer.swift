@@ -70,7 +70,9 @@ public final class Replayer {
         while let event = try events.peek() {
             currentTid = event.tid
             if trace { reportError(tool: "replay", "event \(events.index) tid \(event.tid): \(event.summary)") }
-            guard let task = tasks[event.tid] else {
+            let driver: Tid
+            if case let .exec(exec) = event, let former = exec.formerTid { driver = former } else { driver = event.tid }
+            guard let task = tasks[driver] else {
                 throw divergence(event.summary, "no such task (tid \(event.tid) was never created in replay)")
             }
             try replay(event, on: task)
@@ -196,9 +198,37 @@ public final class Replayer {
         registers.syscallArguments = arguments
         try task.tracee.setRegisters(registers)
         task.position = .stopped
-        let stop = try nextStop(task)
-        guard stop == .exec else { throw divergence("exec of \(exec.executable.path)", describeStop(stop, task)) }
+        if let former = exec.formerTid {
+            try execFromOtherThread(exec, task: task, former: former)
+        } else {
+            let stop = try nextStop(task)
+            guard stop == .exec else { throw divergence("exec of \(exec.executable.path)", describeStop(stop, task)) }
+        }
         try applyExec(exec, to: task, copyPath: path, interpreterPatch: patch)
+    }
+
+    /// A non-main thread's execve: the kernel kills the other threads (each stops at its exit
+    /// and must be let go) and reports the exec under the main thread's tid, which the execing
+    /// thread takes over.
+    private func execFromOtherThread(_ exec: ExecEvent, task: ReplayTask, former: Tid) throws {
+        guard let leader = tasks[exec.tid] else { throw divergence("exec taking over tid \(exec.tid)", "no such task") }
+        let siblings = tasks.values.filter { $0 !== task }
+        try task.tracee.resume(.toSyscall)
+        while true {
+            let (tid, stop) = try Stop.wait(for: Tid(-1))
+            if tid == leader.tracee.tid, stop == .exec { break }
+            guard let sibling = siblings.first(where: { $0.tracee.tid == tid }) else {
+                throw divergence("exec of \(exec.executable.path)", "a stop of tid \(tid) (\(stop))")
+            }
+            switch stop {
+            case let .exited(_, status), let .killed(_, status): sibling.deathStatus = status
+            default: try sibling.tracee.resume(.toSyscall)
+            }
+        }
+        tasks[exec.tid] = task
+        tasks[former] = nil
+        task.tracee = Tracee(tid: leader.tracee.tid)
+        task.recordedTid = exec.tid
     }
 
     /// Makes the freshly exec'd image identical to the recorded one: original PT_INTERP bytes,
@@ -255,6 +285,14 @@ public final class Replayer {
     }
 
     private func replayExit(_ exit: ExitEvent, on task: ReplayTask) throws {
+        if let status = task.deathStatus {
+            let actual = ExitEvent(tid: task.recordedTid, waitStatus: status, finalRegisters: nil)
+            guard actual.shellStatus == exit.shellStatus else {
+                throw divergence("exit status \(exit.shellStatus)", "exit status \(actual.shellStatus)")
+            }
+            tasks[task.recordedTid] = nil
+            return
+        }
         if exit.waitStatus & 0x7f == 9 {
             // SIGKILL never shows as a delivery: it came from outside, at this point of the schedule.
             task.tracee.kill()

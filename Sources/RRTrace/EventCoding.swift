@@ -18,6 +18,7 @@ enum EventCoding {
             out.blob(e.stackBytes)
             out.u64(e.ignoredSignals)
             out.u64(e.blockedSignals)
+            out.i32(e.formerTid?.rawValue ?? 0)
         case let .syscall(e):
             out.u8(Kind.syscall.rawValue)
             out.i32(e.tid.rawValue)
@@ -86,6 +87,8 @@ enum EventCoding {
                                  registers: try decodeRegisters(&input), stackBytes: try input.blob())
             exec.ignoredSignals = try input.u64()
             exec.blockedSignals = try input.u64()
+            let former = try input.i32()
+            exec.formerTid = former == 0 ? nil : Tid(former)
             return .exec(exec)
         case .syscall:
             let number = SyscallNumber(try input.i64())
