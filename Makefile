@@ -6,7 +6,7 @@ PROGRAMS_DIR ?= .build/programs
 SWIFT_FLAGS ?=
 DEBIAN_PACKAGES := zlib1g-dev libseccomp-dev libelf-dev
 
-.PHONY: all build deps programs test unit-test integration-test clean
+.PHONY: all build deps programs test bench clean
 
 all: build
 
@@ -24,6 +24,10 @@ build: deps
 test: build programs
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build $(SWIFT_FLAGS)
+
+# Release-build benchmark: native vs record vs replay (and strace -f), medians of RUNS runs.
+bench: build programs
+	bash Tests/Bench/bench.sh
 
 clean:
 	rm -rf .build

@@ -81,10 +81,19 @@ public final class Tracee {
 
     /// Whether the current syscall stop is an entry (true) or an exit (false).
     public func isSyscallEntry() throws -> Bool {
+        guard let entry = syscallStopIsEntry() else {
+            throw RRError.system(call: "PTRACE_GET_SYSCALL_INFO", errno: errno, detail: "tid \(tid) is not at a syscall stop")
+        }
+        return entry
+    }
+
+    /// Entry (true), exit (false), or nil when the thread is not at a syscall stop (any more: a
+    /// SIGKILL moves a stopped thread on to its exit without the tracer resuming it).
+    public func syscallStopIsEntry() -> Bool? {
         switch rr_shim_syscall_stop_kind(tid.rawValue) {
         case 1, 3: return true
         case 2: return false
-        default: throw RRError.system(call: "PTRACE_GET_SYSCALL_INFO", errno: errno, detail: "tid \(tid)")
+        default: return nil
         }
     }
 

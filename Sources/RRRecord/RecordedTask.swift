@@ -4,7 +4,12 @@ import RRPtrace
 /// What the recorder keeps per process (shared by its threads): the output-stream table.
 final class RecordedProcess {
     var outputs: OutputStreams
-    init(outputs: OutputStreams = OutputStreams()) { self.outputs = outputs }
+    /// The main thread's tid (the process id).
+    var leader: Tid
+    init(leader: Tid, outputs: OutputStreams = OutputStreams()) {
+        self.leader = leader
+        self.outputs = outputs
+    }
 }
 
 /// One tracee thread as the recorder sees it.

@@ -54,7 +54,7 @@ public final class Recorder {
         var spawnOptions = Spawner.Options(cpu: options.cpu)
         spawnOptions.stdoutToStderr = options.stdoutToStderr
         let tracee = try Spawner.spawn(path: program, arguments: arguments, environment: environment, options: spawnOptions)
-        let main = RecordedTask(tracee: tracee, process: RecordedProcess(), awaitingInitialStop: false)
+        let main = RecordedTask(tracee: tracee, process: RecordedProcess(leader: tracee.tid), awaitingInitialStop: false)
         mainTid = main.tid
         scheduler.add(main)
         do {
@@ -102,6 +102,7 @@ public final class Recorder {
                 } else if let next = scheduler.takeReady() {
                     try start(next)
                 } else {
+                    if debugging { reportError(tool: "record", "waiting for any task") }
                     let (tid, stop) = try Stop.wait(for: Tid(-1))
                     try handle(tid, stop)
                 }
@@ -126,9 +127,11 @@ public final class Recorder {
             } else if runner.isInExecve, let other = scheduler.task(tid), other.process === runner.process {
                 try handleDuringExec(runner: runner, other: other, stop)
             } else {
+                if debugging { reportError(tool: "record", "queued \(tid): \(stop) (runner \(runner.tid))") }
                 scheduler.queue(tid, stop)
             }
         }
+        if debugging { reportError(tool: "record", "all tasks ended") }
     }
 
     /// Resumes a ready task: into the kernel if it is at a syscall entry, otherwise as the runner.
@@ -193,7 +196,10 @@ public final class Recorder {
 
     // MARK: stops
 
+    private let debugging = getenv("RR_SWIFT_DEBUG") != nil
+
     private func handle(_ tid: Tid, _ stop: Stop) throws {
+        if debugging { reportError(tool: "record", "stop \(tid): \(stop) known=\(scheduler.task(tid) != nil)") }
         guard let task = scheduler.task(tid) else {
             scheduler.rememberEarlyStop(tid, stop)  // a new task's first stop, before its parent's event
             return
@@ -202,7 +208,10 @@ public final class Recorder {
         task.eventsInARow += 1
         switch stop {
         case .syscall:
-            if try task.tracee.isSyscallEntry() { try syscallEntry(task) } else { try syscallExit(task) }
+            guard let entry = task.tracee.syscallStopIsEntry() else {
+                return  // a stale stop of a thread killed meanwhile; its exit stop follows
+            }
+            if entry { try syscallEntry(task) } else { try syscallExit(task) }
         case .exec:
             try recordExec(task)
         case .taskCreated:
@@ -210,6 +219,14 @@ public final class Recorder {
             return
         case .exiting:
             task.finalRegisters = try task.tracee.registers()
+            if task.tid == task.process.leader && scheduler.hasOtherThreads(than: task) {
+                // A main thread's exit waits in the kernel until its other threads are gone.
+                try task.tracee.resume(.toSyscall)
+                scheduler.putInKernel(task)
+                return
+            }
+            // Any other thread finishes exiting (clearing its tid word, waking joiners) before
+            // another thread runs, as replay will do at its exit event.
         case .signal(let signal):
             if task.awaitingInitialStop && signal == .sigstop {
                 task.awaitingInitialStop = false
@@ -301,8 +318,14 @@ public final class Recorder {
         task.pendingEntry!.entryRecorded = true
         let number = entry.spec.number
         let flags = number == .clone ? entry.arguments[0] : 0
-        let sharesThreadGroup = flags & 0x10000 != 0, sharesFiles = flags & 0x400 != 0  // CLONE_THREAD, CLONE_FILES
-        let process = sharesThreadGroup || sharesFiles ? task.process : RecordedProcess(outputs: task.process.outputs)
+        let sharesThreadGroup = flags & 0x10000 != 0  // CLONE_THREAD
+        let process: RecordedProcess
+        if sharesThreadGroup {
+            process = task.process
+        } else {
+            // A new process gets a copy of the descriptor table (CLONE_FILES sharing is approximated).
+            process = RecordedProcess(leader: child, outputs: task.process.outputs)
+        }
         let created = RecordedTask(tracee: Tracee(tid: child), process: process, awaitingInitialStop: true)
         scheduler.add(created)
         if let early = scheduler.takeEarlyStop(child) {

@@ -31,6 +31,10 @@ final class Scheduler {
         tasks[task.tid] = task
     }
 
+    func hasOtherThreads(than task: RecordedTask) -> Bool {
+        tasks.values.contains { $0 !== task && $0.process === task.process }
+    }
+
     func remove(_ task: RecordedTask) {
         tasks[task.tid] = nil
         inKernel.remove(task.tid)
@@ -71,12 +75,16 @@ final class Scheduler {
 
     /// Ends every tracee (after a recording error); PTRACE_O_EXITKILL covers a supervisor crash.
     func killAll() {
-        for task in tasks.values { task.tracee.kill() }
         for task in tasks.values {
-            while let (_, stop) = try? Stop.wait(for: task.tid) {
+            task.tracee.kill()
+            try? task.tracee.resume(.toSignal)  // a thread held at its exit stop must be let go
+        }
+        for task in tasks.values {
+            // Bounded: a stop already collected (and queued) is not reported again.
+            while let (_, stop) = (try? Stop.wait(for: task.tid, timeout: 500_000_000)) ?? nil {
                 if case .exited = stop { break }
                 if case .killed = stop { break }
-                try? task.tracee.resume(.toSignal)  // e.g. its PTRACE_EVENT_EXIT stop
+                try? task.tracee.resume(.toSignal)
             }
         }
         tasks.removeAll()

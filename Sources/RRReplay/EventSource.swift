@@ -33,6 +33,8 @@ final class EventSource {
                 try files.store(hash: hash, bytes: bytes)
             case let .end(end):
                 self.end = end
+                // Read on to the final block, so that a trace cut after its end message is noticed.
+                if try reader.next() != nil { throw RRError.corruptTrace("messages after the end message") }
                 return nil
             case .header:
                 throw RRError.corruptTrace("a second header message at event \(index)")

@@ -20,7 +20,11 @@ extension Replayer {
             task.position = .stopped
             return
         }
-        let execute = spec.treatment == .execute || spec.treatment == .executeWithRecordedResult
+        // A call that failed when recorded had no effect; replay only injects its error (a clone
+        // interrupted with -ERESTARTNOINTR must not create a task). rt_sigreturn returns whatever
+        // rax it restores, so its "errors" are not errors.
+        let failed = event.result < 0 && event.result >= -4095 && event.number != .rt_sigreturn
+        let execute = (spec.treatment == .execute || spec.treatment == .executeWithRecordedResult) && !failed
         let originalArguments = registers.syscallArguments
         if execute {
             if event.number == .mmap && event.result >= 0 { registers.syscallArguments = Self.replayMmapArguments(event) }
@@ -62,13 +66,6 @@ extension Replayer {
         registers.rax = UInt64(bitPattern: event.result)
         try task.tracee.setRegisters(registers)
         task.position = .stopped
-        guard event.number == .clone, event.result > 0 else { return }
-        let flags = event.arguments[0]
-        let tid = withUnsafeBytes(of: Int32(truncatingIfNeeded: event.result).littleEndian) { Array($0) }
-        if flags & 0x10_0000 != 0 { try task.tracee.writeMemory(at: event.arguments[2], bytes: tid) }  // CLONE_PARENT_SETTID
-        if flags & 0x100_0000 != 0, let child = tasks[Tid(Int32(truncatingIfNeeded: event.result))] {  // CLONE_CHILD_SETTID
-            try child.tracee.writeMemory(at: event.arguments[3], bytes: tid)
-        }
     }
 
     /// mmap in replay always lands at the recorded address; a file mapping becomes a private
@@ -122,6 +119,7 @@ extension Replayer {
         updated.rip += trap.kind == .rdtsc ? 2 : 3
         try task.tracee.setRegisters(updated)
         task.position = .stopped
+        task.lastSyscall = nil
     }
 
     /// pselect6, ppoll, epoll_pwait and rt_sigsuspend replace the blocked mask while they wait;
@@ -194,5 +192,6 @@ extension Replayer {
         try task.tracee.setSiginfo(event.siginfo)
         task.pendingSignal = event.signal.rawValue
         task.position = .atSignal
+        task.lastSyscall = nil
     }
 }

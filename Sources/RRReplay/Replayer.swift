@@ -282,6 +282,14 @@ public final class Replayer {
         guard first == .signal(.sigstop) else { throw divergence("a new task's first stop", "\(first)") }
         let child = ReplayTask(tracee: Tracee(tid: childTid), recordedTid: created.child, position: .initial)
         tasks[created.child] = child
+        // The kernel stored the new task's real tid where clone was asked to; the recording had
+        // the recorded one there, and either task may read it before the parent's syscall returns.
+        if created.number == .clone {
+            let flags = created.arguments[0]
+            let tid = withUnsafeBytes(of: created.child.rawValue.littleEndian) { Array($0) }
+            if flags & 0x10_0000 != 0 { try task.tracee.writeMemory(at: created.arguments[2], bytes: tid) }  // CLONE_PARENT_SETTID
+            if flags & 0x100_0000 != 0 { try child.tracee.writeMemory(at: created.arguments[3], bytes: tid) }  // CLONE_CHILD_SETTID
+        }
     }
 
     private func replayExit(_ exit: ExitEvent, on task: ReplayTask) throws {

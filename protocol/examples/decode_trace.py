@@ -8,7 +8,8 @@
                                        also write the same messages as a new stream whose
                                        blocks are cut every N raw bytes (messages span blocks)
 
-Prints the stream header, every block, every message and a one-line summary of every event.
+Prints the stream header, every block, every message and a one-line summary of every event, and
+checks the ordering rules of README sections 3.3 and 4.9 (which threads may have events where).
 Exit status: 0 complete (or --partial), 1 corrupt or unsupported, 2 truncated.
 """
 import argparse
@@ -183,6 +184,9 @@ def decode_event(r):
         e["environment"] = r.blobs()
         e["registers"] = registers(r)
         e["stack"] = r.blob()
+        e["ignored_signals"] = r.u64()   # SigIgn: bit N-1 = signal N
+        e["blocked_signals"] = r.u64()   # SigBlk
+        e["former_tid"] = r.i32()        # 0, or the execing thread's tid if it was not the main thread
     elif kind == 2:  # syscall
         e["number"] = r.i64()
         e["arguments"] = [r.u64() for _ in range(6)]
@@ -209,7 +213,7 @@ def decode_event(r):
     elif kind == 5:  # exit
         e["wait_status"] = r.i32()
         e["final_registers"] = r.optional(registers)
-    else:            # 6 syscallEntry, 7 taskCreated
+    else:            # 6 syscallEntry, 7 taskCreated (tid = the parent)
         if kind == 7:
             e["child"] = r.i32()
         e["number"] = r.i64()
@@ -255,9 +259,10 @@ def event_summary(e):
     if k == "exec":
         regs = dict(zip(REGISTER_NAMES, e["registers"]))
         interp = " interpreter " + file_text(e["interpreter"]) if e["interpreter"] else ""
-        return ("exec %s%s argv=%r env=%d strings rip=0x%x rsp=0x%x stack=%d bytes"
+        former = " (execed by tid %d)" % e["former_tid"] if e["former_tid"] else ""
+        return ("exec %s%s argv=%r env=%d strings rip=0x%x rsp=0x%x stack=%d bytes sigign=0x%x sigblk=0x%x%s"
                 % (file_text(e["executable"]), interp, e["arguments"], len(e["environment"]),
-                   regs["rip"], regs["rsp"], len(e["stack"])))
+                   regs["rip"], regs["rsp"], len(e["stack"]), e["ignored_signals"], e["blocked_signals"], former))
     if k == "syscall":
         text = "%s(%s) = %d  entry-digest=%016x" % (syscall_name(e["number"]),
                                                     ", ".join("0x%x" % a for a in e["arguments"]),
@@ -369,6 +374,9 @@ class MessageChecker:
         self.buffer, self.raw_offset, self.count = b"", 0, 0
         self.events, self.hashes, self.ended = 0, set(), False
         self.messages = []  # (kind, payload) kept for --reencode
+        self.live = set()         # recorded tids started by an exec or taskCreated and not yet exited
+        self.in_syscall = {}      # tid -> its syscallEntry or taskCreated event whose syscall is unfinished
+        self.main_tid, self.main_status = None, None
 
     def feed(self, data):
         self.buffer += data
@@ -392,6 +400,48 @@ class MessageChecker:
             raise Corrupt("event %d refers to file %s whose content was not sent before it"
                           % (self.events, f["hash"][:12]))
 
+    def check_schedule(self, e):
+        """The rules of README section 4.9: which tids may have events, and what may follow a
+        syscallEntry or taskCreated event of the same thread."""
+        k, tid, n = e["kind"], e["tid"], self.events
+        if n == 0:
+            if k != "exec":
+                raise Corrupt("event 0 is a %s event; a trace starts with an exec" % k)
+            self.live.add(tid)
+            self.main_tid = tid
+        elif k == "exec" and e["former_tid"]:
+            if e["former_tid"] not in self.live or tid not in self.live:
+                raise Corrupt("event %d: exec by tid %d taking over tid %d, but both must be live tasks"
+                              % (n, e["former_tid"], tid))
+            self.live.discard(e["former_tid"])
+            self.in_syscall.pop(e["former_tid"], None)
+            self.in_syscall.pop(tid, None)
+        elif tid not in self.live:
+            raise Corrupt("event %d (%s) is for tid %d, which no exec or taskCreated event started "
+                          "or which has already exited" % (n, k, tid))
+        open_call = self.in_syscall.pop(tid, None)
+        if open_call is not None:
+            same_call = (e.get("number") == open_call["number"] and e.get("arguments") == open_call["arguments"]
+                         and e.get("entry_digest") == open_call["entry_digest"])
+            if open_call["kind"] == "syscallEntry":
+                ok = k == "exit" or (k in ("syscall", "taskCreated") and same_call)
+            else:  # taskCreated: the parent's syscall event, whose result is the child's tid
+                ok = k == "exit" or (k == "syscall" and same_call and e["result"] == open_call["child"])
+            if not ok:
+                raise Corrupt("event %d (%s of tid %d) does not finish the %s %s of that tid's %s event"
+                              % (n, k, tid, syscall_name(open_call["number"]),
+                                 "entry" if open_call["kind"] == "syscallEntry" else "task creation", open_call["kind"]))
+        if k in ("syscallEntry", "taskCreated"):
+            self.in_syscall[tid] = e
+        if k == "taskCreated":
+            if e["child"] in self.live:
+                raise Corrupt("event %d: tid %d creates task %d, which is already live" % (n, tid, e["child"]))
+            self.live.add(e["child"])
+        elif k == "exit":
+            self.live.discard(tid)
+            if tid == self.main_tid:
+                self.main_status = shell_status(e["wait_status"])
+
     def message(self, kind, payload):
         m = decode_message(kind, payload)
         self.messages.append((kind, payload))
@@ -411,6 +461,7 @@ class MessageChecker:
                 self.need_file(m["interpreter"])
             elif m["kind"] == "syscall":
                 self.need_file(m["mapped_file"])
+            self.check_schedule(m)
             print(where + "event %d, tid %d: %s" % (self.events, m["tid"], event_summary(m)))
             self.events += 1
         elif kind == 3:
@@ -424,6 +475,11 @@ class MessageChecker:
         else:
             if m["events"] != self.events:
                 raise Corrupt("end message counts %d events, the trace holds %d" % (m["events"], self.events))
+            if not m["error"] and self.main_status is not None and m["status"] != self.main_status:
+                raise Corrupt("end message says exit status %d, the exit event of the first task (tid %d) says %d"
+                              % (m["status"], self.main_tid, self.main_status))
+            if not m["error"] and self.live:
+                print("note: no exit event for tid(s) %s" % ", ".join(map(str, sorted(self.live))))
             self.ended = True
             print(where + "%d events, exit status %d, error %r" % (m["events"], m["status"], m["error"]))
 
