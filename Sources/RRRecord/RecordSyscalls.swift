@@ -34,6 +34,10 @@ extension Recorder {
     func syscallExit(_ task: RecordedTask) throws {
         guard let entry = task.pendingEntry else { return }  // exit of the exec that started this image
         task.pendingEntry = nil
+        if !entry.redirections.isEmpty {
+            try ScratchBuffers.restore(task, entry.redirections, result: try task.tracee.registers().syscallResult,
+                                       writesOnFailure: entry.spec.writesOnFailure)
+        }
         var registers = try task.tracee.registers()
         let number = entry.spec.number
         if entry.spec.treatment == .refuse {

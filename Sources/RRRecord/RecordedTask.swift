@@ -6,6 +6,10 @@ final class RecordedProcess {
     var outputs: OutputStreams
     /// The main thread's tid (the process id).
     var leader: Tid
+    /// Whether this address space has the scratch area (reset by exec; inherited by fork).
+    var hasScratch = false
+    /// The next thread's scratch slot.
+    var nextScratchSlot = 1
     init(leader: Tid, outputs: OutputStreams = OutputStreams()) {
         self.leader = leader
         self.outputs = outputs
@@ -29,6 +33,8 @@ final class RecordedTask {
     var awaitingInitialStop: Bool
     /// Events recorded for this task since another task last ran (for fair switching).
     var eventsInARow = 0
+    /// This thread's slice of its process's scratch area.
+    var scratchSlot = 0
 
     init(tracee: Tracee, process: RecordedProcess, awaitingInitialStop: Bool) {
         self.tracee = tracee

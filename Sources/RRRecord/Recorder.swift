@@ -25,6 +25,8 @@ public final class Recorder {
         var entered = false
         /// An entry event was recorded (other events came between entry and exit).
         var entryRecorded = false
+        /// Output buffers pointed at scratch memory while the call waits in the kernel.
+        var redirections: [ScratchBuffers.Redirection] = []
         var arguments: [UInt64] { registers.syscallArguments }
     }
 
@@ -163,8 +165,12 @@ public final class Recorder {
         guard let entry = task.pendingEntry else { return }
         let blocking = BlockingSyscalls.mayBlock(entry.spec.number, arguments: entry.arguments, tid: task.tid)
         task.pendingEntry!.entered = true
-        if blocking && scheduler.hasOtherWork {
+        if blocking && (scheduler.hasOtherWork || scheduler.hasOtherThreads(than: task)) {
             try recordEntry(task)
+            if scheduler.hasOtherThreads(than: task) {  // only threads of its process could race on the buffers
+                task.pendingEntry!.redirections = try ScratchBuffers.redirect(task, entry: entry.registers, number: entry.spec.number,
+                                                                             slot: task.scratchSlot)
+            }
             try resume(task)
             scheduler.putInKernel(task)
         } else {
@@ -279,6 +285,9 @@ public final class Recorder {
         let tid = task.tid
         let formerTid = (try? task.tracee.eventMessage()).map { Tid(Int32(truncatingIfNeeded: $0)) }
         task.tracee.forgetAddressSpace()
+        task.process.hasScratch = false
+        task.scratchSlot = 0
+        task.process.nextScratchSlot = 1
         let registers = try task.tracee.registers()
         let exePath = (try? readLink("/proc/\(tid)/exe")) ?? "?"
         let executable = try files.store(contentPath: "/proc/\(tid)/exe", displayPath: exePath)
@@ -325,8 +334,13 @@ public final class Recorder {
         } else {
             // A new process gets a copy of the descriptor table (CLONE_FILES sharing is approximated).
             process = RecordedProcess(leader: child, outputs: task.process.outputs)
+            process.hasScratch = task.process.hasScratch  // a copy (or, for vfork, the same) address space
         }
         let created = RecordedTask(tracee: Tracee(tid: child), process: process, awaitingInitialStop: true)
+        if sharesThreadGroup {
+            created.scratchSlot = process.nextScratchSlot
+            process.nextScratchSlot += 1
+        }
         scheduler.add(created)
         if let early = scheduler.takeEarlyStop(child) {
             if early == .signal(.sigstop) {

@@ -1,0 +1,107 @@
+import RRCore
+import RRPtrace
+
+/// Output buffers of a syscall that waits in the kernel while other threads run are pointed at
+/// per-thread scratch memory, and copied to their real place when the call completes, while no
+/// other tracee thread runs (paper, section 2.3). Otherwise a racing thread could see the kernel's
+/// writes at a moment replay cannot reproduce. The scratch area is mapped into each address space
+/// by a syscall the recorder injects; replay never needs it.
+enum ScratchBuffers {
+    /// Far from where this kernel places anything without ASLR (heap near 0x5555..., mappings
+    /// below 0x7fff...).
+    static let base: UInt64 = 0x6fff_0000_0000
+    static let slotSize = 256 << 10
+    static let slots = 64
+
+    /// A buffer argument replaced by scratch memory for one syscall.
+    struct Redirection {
+        var argument: Int
+        var original: UInt64
+        var scratch: UInt64
+        var size: Int
+        /// Copied back: the whole buffer, or only the result's count of bytes.
+        var resultSized: Bool
+    }
+
+    /// The buffers this syscall writes, as (argument, size, copy the input in, sized by the result).
+    static func outputs(of number: SyscallNumber, _ args: [UInt64]) -> [(Int, Int, Bool, Bool)] {
+        switch number {
+        case .read, .pread64, .recvfrom: [(1, Int(clamping: args[2]), false, true)]
+        case .wait4: [(1, 4, false, false), (3, 144, false, false)]
+        case .poll, .ppoll: [(0, Int(clamping: args[1]) * 8, true, false)]
+        case .epoll_wait, .epoll_pwait: [(1, Int(clamping: args[2]) * 12, false, false)]
+        case .nanosleep: [(1, 16, false, false)]
+        case .clock_nanosleep: [(3, 16, false, false)]
+        default: []
+        }
+    }
+
+    /// Points the syscall's output buffers at the thread's scratch slot (mapping the scratch
+    /// area first if this address space has none). Returns the redirections made.
+    static func redirect(_ task: RecordedTask, entry: Registers, number: SyscallNumber, slot: Int) throws -> [Redirection] {
+        let args = entry.syscallArguments
+        let wanted = outputs(of: number, args).filter { args[$0.0] != 0 && $0.1 > 0 }
+        guard !wanted.isEmpty, slot < slots, wanted.reduce(0, { $0 + $1.1 }) <= slotSize else { return [] }
+        if !task.process.hasScratch {
+            guard try mapScratch(task, entry: entry) else { return [] }
+            task.process.hasScratch = true
+        }
+        var next = base + UInt64(slot * slotSize)
+        var redirections: [Redirection] = []
+        var registers = try task.tracee.registers()
+        for (argument, size, copyIn, resultSized) in wanted {
+            if copyIn { try task.tracee.writeMemory(at: next, bytes: try task.tracee.readMemory(at: args[argument], count: size)) }
+            redirections.append(Redirection(argument: argument, original: args[argument], scratch: next, size: size, resultSized: resultSized))
+            var updated = registers.syscallArguments
+            updated[argument] = next
+            registers.syscallArguments = updated
+            next += UInt64((size + 15) & ~15)
+        }
+        try task.tracee.setRegisters(registers)
+        return redirections
+    }
+
+    /// At the syscall's exit: copies what the kernel wrote to the real buffers and gives the
+    /// registers back their original pointers.
+    static func restore(_ task: RecordedTask, _ redirections: [Redirection], result: Int64, writesOnFailure: Bool) throws {
+        var registers = try task.tracee.registers()
+        var arguments = registers.syscallArguments
+        for redirection in redirections {
+            arguments[redirection.argument] = redirection.original
+            // Copy exactly what the model says the kernel wrote; stale scratch bytes never land.
+            guard result >= 0 || writesOnFailure else { continue }
+            let count = redirection.resultSized ? min(max(Int(result), 0), redirection.size) : redirection.size
+            if count > 0 {
+                try task.tracee.writeMemory(at: redirection.original, bytes: try task.tracee.readMemory(at: redirection.scratch, count: count))
+            }
+        }
+        registers.syscallArguments = arguments
+        try task.tracee.setRegisters(registers)
+    }
+
+    /// Maps the scratch area with an injected mmap, then rewinds the thread onto its syscall
+    /// instruction so that the original syscall enters again. False if the area is taken.
+    private static func mapScratch(_ task: RecordedTask, entry: Registers) throws -> Bool {
+        var registers = entry
+        registers.origRax = UInt64(SyscallNumber.mmap.rawValue)
+        // PROT_READ|PROT_WRITE; MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE|MAP_FIXED_NOREPLACE
+        registers.syscallArguments = [base, UInt64(slots * slotSize), 3, 0x2 | 0x20 | 0x4000 | 0x10_0000, UInt64(bitPattern: -1), 0]
+        try task.tracee.setRegisters(registers)
+        try runToSyscallStop(task)
+        let result = try task.tracee.registers().syscallResult
+        var again = entry
+        again.rip -= 2
+        again.rax = entry.origRax
+        try task.tracee.setRegisters(again)
+        try runToSyscallStop(task)  // the original syscall's entry, once more
+        return result == Int64(bitPattern: base)
+    }
+
+    private static func runToSyscallStop(_ task: RecordedTask) throws {
+        try task.tracee.resume(.toSyscall)
+        let (_, stop) = try Stop.wait(for: task.tid)
+        guard stop == .syscall else {
+            throw RRError.system(call: "scratch mapping", errno: 0, detail: "tid \(task.tid) stopped with \(stop)")
+        }
+    }
+}
