@@ -42,11 +42,13 @@ time_it() {
     done | median
 }
 
+bench_number=0
 printf '%-34s %9s %9s %9s %9s %7s %7s %7s %10s %8s\n' workload native_ms record_ms replay_ms strace_ms rec_x rep_x strace_x trace_MB/s deflate
 bench() {
     local name=$1 prep=$2 dir=$3; shift 3
     cd "$dir" || return
-    local native record replay strace_ms trace="$work/$name.rrt"
+    bench_number=$((bench_number + 1))
+    local native record replay strace_ms trace="$work/bench-$bench_number.rrt"
     native=$(time_it "$prep" "$@")
     record=$(time_it "$prep" "$launcher" record -o "$trace" -- "$@")
     replay=$(time_it ":" "$launcher" replay "$trace")
