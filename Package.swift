@@ -17,11 +17,12 @@ let package = Package(
     targets: [
         .target(name: "CRRShims"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "RRCore", dependencies: [
             "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "RRTrace", dependencies: [
-            "RRCore", "CZlib", .product(name: "SystemPackage", package: "swift-system"),
+            "RRCore", "CZlib", "CZstd", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "RRPtrace", dependencies: [
             "RRCore", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),

@@ -32,9 +32,22 @@ final class FileCache {
         try writeIfMissing(path(for: hash), bytes)
     }
 
+    /// Recently used file contents: a library's segments are mapped one by one, each filled from
+    /// the same file. Bounded, so that replay memory does not grow with the trace.
+    private var recent: [(hash: ContentHash, bytes: [UInt8])] = []
+    private static let recentLimit = 64 << 20
+
     func contents(of hash: ContentHash) throws -> [UInt8] {
         guard known.contains(hash) else { throw RRError.corruptTrace("event refers to file \(hash.hex.prefix(12)) that the trace does not carry") }
-        return try ProcFiles.read(path(for: hash))
+        if let hit = recent.firstIndex(where: { $0.hash == hash }) {
+            let entry = recent.remove(at: hit)
+            recent.append(entry)
+            return entry.bytes
+        }
+        let bytes = try ProcFiles.read(path(for: hash))
+        recent.append((hash, bytes))
+        while recent.count > 1 && recent.reduce(0, { $0 + $1.bytes.count }) > Self.recentLimit { recent.removeFirst() }
+        return bytes
     }
 
     /// An executable copy of `exec`'s program whose PT_INTERP names the cached copy of the

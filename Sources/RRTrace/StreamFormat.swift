@@ -12,7 +12,21 @@ public enum StreamFormat {
     /// A block larger than this is treated as corruption rather than allocated.
     public static let maximumBlockSize = 256 << 20
 
-    public enum Compression: UInt32 { case zlib = 1 }
+    /// How each block's bytes are stored: zlib (RFC 1950) or one Zstandard frame.
+    public enum Compression: UInt32, Sendable {
+        case zlib = 1, zstd = 2
+
+        public var name: String { self == .zlib ? "zlib" : "zstd" }
+
+        public func compress(_ raw: [UInt8]) throws -> [UInt8] {
+            self == .zlib ? try Deflate.compress(raw) : try Zstandard.compress(raw)
+        }
+
+        public func decompress(_ stored: [UInt8], expectedSize: Int) throws -> [UInt8] {
+            self == .zlib ? try Deflate.decompress(stored, expectedSize: expectedSize)
+                : try Zstandard.decompress(stored, expectedSize: expectedSize)
+        }
+    }
 
     public struct BlockFlags: OptionSet, Sendable {
         public let rawValue: UInt32

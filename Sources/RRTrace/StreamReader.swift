@@ -16,13 +16,15 @@ public final class StreamReader {
     public private(set) var endedEarly = false
     /// With `partial`, a truncated stream ends quietly after its last complete block.
     public let partial: Bool
+    /// The block compression the stream header names.
+    public private(set) var compression: StreamFormat.Compression = .zlib
 
     public init(input: FileDescriptor, partial: Bool = false) throws {
         self.input = input
         self.partial = partial
         let header = try describing("read trace") { try readUpTo(input, count: StreamFormat.headerSize) }
         if header.isEmpty { throw RRError.corruptTrace("the trace is empty") }
-        _ = try StreamFormat.decodeHeader(header)
+        compression = try StreamFormat.decodeHeader(header)
         streamOffset = UInt64(header.count)
     }
 
@@ -76,7 +78,7 @@ public final class StreamReader {
         guard header.sequence == nextSequence else {
             throw RRError.corruptTrace("block \(header.sequence) at byte offset \(blockOffset) is out of order (expected \(nextSequence))")
         }
-        let raw = try Deflate.decompress(stored, expectedSize: Int(header.rawSize))
+        let raw = try compression.decompress(stored, expectedSize: Int(header.rawSize))
         rawBytes += UInt64(raw.count)
         nextSequence += 1
         streamOffset += UInt64(StreamFormat.blockHeaderSize) + UInt64(stored.count)

@@ -14,9 +14,12 @@ public final class StreamWriter {
     public private(set) var rawBytes: UInt64 = 0
     public private(set) var storedBytes: UInt64 = 0
 
-    public init(output: FileDescriptor) throws {
+    private let compression: StreamFormat.Compression
+
+    public init(output: FileDescriptor, compression: StreamFormat.Compression = .zlib) throws {
         self.output = output
-        try write(StreamFormat.encodeHeader(compression: .zlib))
+        self.compression = compression
+        try write(StreamFormat.encodeHeader(compression: compression))
     }
 
     /// Adds message bytes; writes a block each time `blockTarget` bytes have accumulated, so a
@@ -43,7 +46,7 @@ public final class StreamWriter {
     private func flushBlock(flags: StreamFormat.BlockFlags, count: Int? = nil) throws {
         let size = count ?? pending.count
         let raw = Array(pending[0..<size])
-        let stored = try Deflate.compress(raw)
+        let stored = try compression.compress(raw)
         try write(StreamFormat.encodeBlock(sequence: sequence, flags: flags, rawSize: size, stored: stored))
         rawBytes += UInt64(size)
         sequence += 1

@@ -106,7 +106,7 @@ struct TraceInfo: ParsableCommand {
             guard let header = summary.header else { throw RRError.corruptTrace("the trace has no header") }
             let info: JSON = .object([
                 ("format_version", .unsigned(UInt64(StreamFormat.version))),
-                ("compression", .string("zlib")),
+                ("compression", .string(reader.compression.name)),
                 ("cpu_model", .string(header.cpuModel)),
                 ("kernel", .string(header.kernelRelease)),
                 ("hostname", .string(header.hostname)),

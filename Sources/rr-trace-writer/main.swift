@@ -17,6 +17,9 @@ struct TraceWriter: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the trace: a file path, or - for stdout.")
     var output: String = "-"
 
+    @Option(help: "Block compression: zlib (default) or zstd.")
+    var compression: String = "zlib"
+
     func run() throws {
         do {
             let fd: FileDescriptor
@@ -28,7 +31,10 @@ struct TraceWriter: ParsableCommand {
                                             permissions: [.ownerReadWrite, .groupRead, .otherRead])
                 }
             }
-            let writer = try StreamWriter(output: fd)
+            guard let codec = [StreamFormat.Compression.zlib, .zstd].first(where: { $0.name == compression }) else {
+                throw RRError.usage("unknown compression \(compression) (expected zlib or zstd)")
+            }
+            let writer = try StreamWriter(output: fd, compression: codec)
             let pump = MessagePump(input: .standardInput, writer: writer)
             let complete: Bool
             do {

@@ -1,4 +1,5 @@
 import Foundation
+import RRTrace
 import Testing
 
 /// Every bad input ends with one clear line on stderr and a non-zero status: no crash trace, no hang.
@@ -98,5 +99,26 @@ import Testing
         let replayed = try Harness.replay(tampered)
         Self.expectOneLineError(replayed, containing: "replay diverged at event")
         #expect(replayed.stderrText.contains("expected syscall lseek"))
+    }
+}
+
+/// A trace from another CPU model is refused: CPUID cannot be trapped here, so the program could
+/// take other paths (other ifunc choices, other cpuid results).
+@Suite struct CpuModelTests {
+    @Test func replayOnAnotherCpuModelIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("trace.rrt")
+        let moved = directory.url.appendingPathComponent("elsewhere.rrt")
+        #expect(try Harness.record(["\(Harness.programs)/uname"], trace: trace).status == 0)
+        let messages = try TraceSurgery.messages(of: trace).map { message -> Message in
+            guard case var .header(header) = message else { return message }
+            header.cpuModel = "vendor_id=GenuineIntel; model name=Some Other CPU; cpu family=6; model=85; stepping=7"
+            return .header(header)
+        }
+        try TraceSurgery.write(messages, to: moved)
+        let replayed = try Harness.replay(moved)
+        BadInputTests.expectOneLineError(replayed, containing: "cannot replay on this machine")
+        #expect(replayed.stderrText.contains("Some Other CPU"))
+        #expect(replayed.stdout.isEmpty)
     }
 }

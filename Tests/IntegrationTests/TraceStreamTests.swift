@@ -95,3 +95,21 @@ import Testing
         #expect(peakKiB < 200 * 1024, "replayer peak RSS \(peakKiB) KiB")
     }
 }
+
+/// zstd block compression, chosen at record time and named in the stream header.
+@Suite struct CompressionTests {
+    @Test func zstdTraceReplaysAndSaysSo() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("z.rrt")
+        let recorded = try Harness.run([Harness.launcher, "record", "--compression", "zstd", "-o", trace.path, "--", "ls", "-la", "/usr/bin"])
+        #expect(recorded.status == 0)
+        let replayed = try Harness.replay(trace)
+        #expect(replayed.status == 0 && replayed.stdout == recorded.stdout, "\(replayed.stderrText)")
+        let info = try Harness.run([Harness.launcher, "traceinfo", trace.path])
+        #expect(info.stdoutText.contains("\"compression\":\"zstd\""))
+        let bytes = [UInt8](try Data(contentsOf: trace))
+        #expect(bytes[12] == 2, "the stream header names zstd")
+        BadInputTests.expectOneLineError(try Harness.run([Harness.launcher, "record", "--compression", "lzma", "--", "true"]),
+                                         containing: "unknown compression")
+    }
+}

@@ -21,6 +21,7 @@ import zlib
 STREAM_MAGIC = b"RRSWIFT\0"
 STREAM_VERSION = 1
 COMPRESSION_ZLIB = 1
+COMPRESSION_ZSTD = 2
 STREAM_HEADER_SIZE = 20
 BLOCK_MAGIC = 0x4B4C4252  # b"RBLK" read as a little-endian u32
 BLOCK_HEADER_SIZE = 28
@@ -320,13 +321,23 @@ def read_stream_header(f):
     if version != STREAM_VERSION:
         raise Corrupt("trace format version %d is not supported (this reader knows version %d)"
                       % (version, STREAM_VERSION))
-    if compression != COMPRESSION_ZLIB:
+    if compression not in (COMPRESSION_ZLIB, COMPRESSION_ZSTD):
         raise Corrupt("unknown compression %d in stream header" % compression)
-    print("stream header: magic %r, version %d, compression %d (zlib), crc32 %08x ok"
-          % (STREAM_MAGIC, version, compression, crc))
+    print("stream header: magic %r, version %d, compression %d (%s), crc32 %08x ok"
+          % (STREAM_MAGIC, version, compression, "zlib" if compression == COMPRESSION_ZLIB else "zstd", crc))
+    return compression
 
 
-def read_blocks(f):
+def unzstd(stored, seq):
+    """One Zstandard frame, through the zstd command (Python 3.11 has no zstd in its stdlib)."""
+    import subprocess
+    result = subprocess.run(["zstd", "-d", "-q", "-c"], input=stored, capture_output=True)
+    if result.returncode != 0:
+        raise Corrupt("block %d does not decompress (zstd)" % seq)
+    return result.stdout
+
+
+def read_blocks(f, compression=1):
     """Yields each block's raw bytes in order, after verifying it; stops after the final block."""
     offset, sequence = STREAM_HEADER_SIZE, 0
     while True:
@@ -348,13 +359,18 @@ def read_blocks(f):
             raise Corrupt("block %d at byte offset %d fails its checksum" % (seq, offset))
         if seq != sequence:
             raise Corrupt("block %d at byte offset %d is out of order (expected %d)" % (seq, offset, sequence))
-        inflater = zlib.decompressobj()
-        try:
-            raw = inflater.decompress(stored)
-        except zlib.error as error:
-            raise Corrupt("block %d does not inflate: %s" % (seq, error))
-        if not inflater.eof or inflater.unused_data or len(raw) != raw_size:
-            raise Corrupt("block %d does not inflate to its recorded size %d" % (seq, raw_size))
+        if compression == COMPRESSION_ZSTD:
+            raw = unzstd(stored, seq)
+            if len(raw) != raw_size:
+                raise Corrupt("block %d does not decompress to its recorded size %d" % (seq, raw_size))
+        else:
+            inflater = zlib.decompressobj()
+            try:
+                raw = inflater.decompress(stored)
+            except zlib.error as error:
+                raise Corrupt("block %d does not inflate: %s" % (seq, error))
+            if not inflater.eof or inflater.unused_data or len(raw) != raw_size:
+                raise Corrupt("block %d does not inflate to its recorded size %d" % (seq, raw_size))
         final = bool(flags & FLAG_FINAL)
         print("block %d at byte %d: flags 0x%x%s, raw %d, stored %d, reserved %d, crc32 %08x ok"
               % (seq, offset, flags, " (final)" if final else "", raw_size, stored_size, reserved, crc))
@@ -515,8 +531,8 @@ def main():
         if args.pipe:
             checker.feed(f.read())
         else:
-            read_stream_header(f)
-            for raw in read_blocks(f):
+            compression = read_stream_header(f)
+            for raw in read_blocks(f, compression):
                 checker.feed(raw)
         checker.finish()
         if not checker.ended:

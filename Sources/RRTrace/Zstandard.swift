@@ -1,0 +1,36 @@
+import CZstd
+import RRCore
+
+/// Zstandard compression of whole blocks, the stream's faster alternative to zlib (measured on
+/// these machines at level 3: about 8 times zlib -6's speed for a slightly better ratio).
+public enum Zstandard {
+    public static let level: Int32 = 3
+
+    public static func compress(_ input: [UInt8]) throws -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
+        let written = output.withUnsafeMutableBytes { out in
+            input.withUnsafeBytes { source in
+                ZSTD_compress(out.baseAddress, out.count, source.baseAddress, source.count, level)
+            }
+        }
+        guard ZSTD_isError(written) == 0 else {
+            throw RRError.system(call: "ZSTD_compress", errno: 0, detail: String(cString: ZSTD_getErrorName(written)))
+        }
+        output.removeSubrange(written...)
+        return output
+    }
+
+    public static func decompress(_ input: [UInt8], expectedSize: Int) throws -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: max(expectedSize, 1))
+        let size = output.withUnsafeMutableBytes { out in
+            input.withUnsafeBytes { source in
+                ZSTD_decompress(out.baseAddress, expectedSize, source.baseAddress, source.count)
+            }
+        }
+        guard ZSTD_isError(size) == 0, size == expectedSize else {
+            throw RRError.corruptTrace("block does not decompress to its recorded size (zstd)")
+        }
+        output.removeSubrange(expectedSize...)
+        return output
+    }
+}
