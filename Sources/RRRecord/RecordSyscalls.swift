@@ -56,6 +56,7 @@ extension Recorder {
             let fd = arguments[4]
             event.mappedFile = try files.store(contentPath: "/proc/\(task.tid)/fd/\(fd)",
                                                displayPath: (try? readLink("/proc/\(task.tid)/fd/\(fd)")) ?? "?")
+            if [1, 3].contains(arguments[3] & 0xf), let file = event.mappedFile { warnAboutSharedFile(file.path) }
         }
         if (number == .write || number == .writev) && result > 0 {
             event.echo = task.process.outputs.stream(forDescriptor: arguments[0])
@@ -63,6 +64,14 @@ extension Recorder {
         task.process.outputs.update(after: number, arguments: arguments, result: result)
         try emit(.syscall(event))
         if number == .sched_yield { task.eventsInARow = 1_000 }  // let another thread run
+    }
+
+    /// A file mapped MAP_SHARED is memory that processes outside the recording may change; those
+    /// changes are not recorded. POSIX shared memory in /dev/shm is shared between recorded
+    /// processes as a rule (semaphores), and memfds belong to the recording: no warning for those.
+    func warnAboutSharedFile(_ path: String) {
+        guard !path.hasPrefix("/dev/shm/"), !path.hasPrefix("/memfd:"), warnedSharedFiles.insert(path).inserted else { return }
+        reportError(tool: "rr-supervisor", "warning: \(path) is mapped shared; changes that processes outside the recording make to it are not recorded, and replay will not see them")
     }
 
     func signalStop(_ task: RecordedTask, _ signal: SignalNumber) throws {

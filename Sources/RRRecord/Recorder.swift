@@ -38,6 +38,7 @@ public final class Recorder {
     var mainTid = Tid(0)
     var mainStatus: Int32 = 0
     private var warnedAboutSpinning = false
+    var warnedSharedFiles: Set<String> = []
 
     public init(sink: PipeSink, options: Options) {
         self.sink = sink

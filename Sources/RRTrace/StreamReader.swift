@@ -1,6 +1,10 @@
 import RRCore
 import SystemPackage
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads a trace stream from a file descriptor block by block, verifying each block, and hands
 /// out the framed messages inside. Memory use is bounded by the largest message, not the trace.
 public final class StreamReader {
@@ -26,6 +30,21 @@ public final class StreamReader {
         if header.isEmpty { throw RRError.corruptTrace("the trace is empty") }
         compression = try StreamFormat.decodeHeader(header)
         streamOffset = UInt64(header.count)
+    }
+
+    /// Opens a trace file, or stdin for "-", with a one-line error for a path that cannot be read.
+    public static func open(_ path: String, partial: Bool = false) throws -> StreamReader {
+        let fd: FileDescriptor
+        if path == "-" {
+            fd = .standardInput
+        } else {
+            do {
+                fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+            } catch let error as Errno {
+                throw RRError.usage("cannot open trace \(path): \(String(cString: strerror(error.rawValue)))")
+            }
+        }
+        return try StreamReader(input: fd, partial: partial)
     }
 
     /// The next message, or nil at the end of a complete trace.

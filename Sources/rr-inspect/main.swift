@@ -16,20 +16,7 @@ struct Inspect: ParsableCommand {
         subcommands: [ProcessList.self, Dump.self, TraceInfo.self, ListTraces.self])
 }
 
-/// Opens a trace file, or stdin for "-".
-func openTrace(_ path: String) throws -> StreamReader {
-    let fd: FileDescriptor
-    if path == "-" {
-        fd = .standardInput
-    } else {
-        do {
-            fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-        } catch let error as Errno {
-            throw RRError.usage("cannot open trace \(path): \(String(cString: strerror(error.rawValue)))")
-        }
-    }
-    return try StreamReader(input: fd)
-}
+func openTrace(_ path: String) throws -> StreamReader { try StreamReader.open(path) }
 
 /// Runs a command body, turning tool errors into one line on stderr and exit status 1.
 func reporting(_ body: () throws -> Void) throws {

@@ -26,17 +26,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let fd: FileDescriptor
-            if trace == "-" {
-                fd = .standardInput
-            } else {
-                do {
-                    fd = try FileDescriptor.open(trace, .readOnly, options: [.closeOnExec])
-                } catch let error as Errno {
-                    throw RRError.usage("cannot open trace \(trace): \(String(cString: strerror(error.rawValue)))")
-                }
-            }
-            let reader = try StreamReader(input: fd, partial: partial)
+            let reader = try StreamReader.open(trace, partial: partial)
             var options = Replayer.Options()
             options.cpu = cpu
             let replayer = try Replayer(reader: reader, options: options)

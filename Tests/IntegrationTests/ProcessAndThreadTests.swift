@@ -115,3 +115,24 @@ import Testing
         #expect(replayed.stdoutText == "started\n")
     }
 }
+
+/// What recording cannot do yet, it says.
+@Suite struct RecordingWarningTests {
+    @Test func aThreadSpinningWithoutSyscallsIsReported() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("spin.rrt")
+        let result = try Harness.run([Harness.launcher, "record", "-o", trace.path, "--", "\(Harness.programs)/unsupported/spin_wait"], timeout: 5)
+        #expect(result.status == 124, "the spinning program cannot finish under the recorder today")
+        #expect(result.stderrText.contains("has run 2 s without a syscall"), "\(result.stderrText)")
+    }
+
+    @Test func aSharedFileMappingIsWarnedAbout() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("shared.rrt")
+        let recorded = try Harness.record(["\(Harness.programs)/unsupported/shared_file"], trace: trace)
+        #expect(recorded.status == 0)
+        #expect(recorded.stderrText.contains("is mapped shared"), "\(recorded.stderrText)")
+        let replayed = try Harness.replay(trace)
+        #expect(replayed.stdout == recorded.stdout && replayed.status == 0, "\(replayed.stderrText)")
+    }
+}
