@@ -54,6 +54,17 @@ final class FileCache {
     /// recorded interpreter. Returns its path and the original PT_INTERP bytes with their file offset,
     /// which replay writes back into memory right after the exec.
     func executable(for exec: ExecEvent) throws -> (path: String, interpreterPatch: (offset: Int, bytes: [UInt8])?) {
+        let key = exec.executable.hash.hex + (exec.interpreter?.hash.hex ?? "")
+        if let prepared = preparedExecutables[key] { return prepared }
+        let prepared = try prepareExecutable(for: exec)
+        preparedExecutables[key] = prepared
+        return prepared
+    }
+
+    /// Executables already prepared in this replay (a build execs cc1 once per source file).
+    private var preparedExecutables: [String: (path: String, interpreterPatch: (offset: Int, bytes: [UInt8])?)] = [:]
+
+    private func prepareExecutable(for exec: ExecEvent) throws -> (path: String, interpreterPatch: (offset: Int, bytes: [UInt8])?) {
         var image = try contents(of: exec.executable.hash)
         guard let interpreter = exec.interpreter else {
             let path = self.path(for: exec.executable.hash) + "x"
