@@ -56,7 +56,11 @@ extension Recorder {
             let fd = arguments[4]
             event.mappedFile = try files.store(contentPath: "/proc/\(task.tid)/fd/\(fd)",
                                                displayPath: (try? readLink("/proc/\(task.tid)/fd/\(fd)")) ?? "?")
-            if [1, 3].contains(arguments[3] & 0xf), let file = event.mappedFile { warnAboutSharedFile(file.path) }
+            // Writable shared mappings are how processes share memory through a file; read-only
+            // shared maps of system files (glibc's gconv cache) are routine and not warned about.
+            if [1, 3].contains(arguments[3] & 0xf), arguments[2] & 0x2 != 0, let file = event.mappedFile {
+                warnAboutSharedFile(file.path)
+            }
         }
         if (number == .write || number == .writev) && result > 0 {
             event.echo = task.process.outputs.stream(forDescriptor: arguments[0])
@@ -66,7 +70,7 @@ extension Recorder {
         if number == .sched_yield { task.eventsInARow = 1_000 }  // let another thread run
     }
 
-    /// A file mapped MAP_SHARED is memory that processes outside the recording may change; those
+    /// A file mapped MAP_SHARED and writable is memory that processes outside the recording may change; those
     /// changes are not recorded. POSIX shared memory in /dev/shm is shared between recorded
     /// processes as a rule (semaphores), and memfds belong to the recording: no warning for those.
     func warnAboutSharedFile(_ path: String) {
