@@ -146,8 +146,12 @@ public final class Replayer {
     func reachSyscallEntry(_ task: ReplayTask, number: SyscallNumber, arguments: [UInt64]?, digest: UInt64?,
                            describe: () -> String) throws -> Registers {
         if case let .atSyscallEntry(registers) = task.position {
-            let actual = SyscallNumber(Int64(bitPattern: registers.origRax))
-            guard actual == number else { throw divergence(describe(), "syscall \(actual.name)") }
+            // Reached at an earlier entry event; the syscall's own event must agree with it.
+            let actual = SyscallEvent(tid: task.recordedTid, number: SyscallNumber(Int64(bitPattern: registers.origRax)),
+                                      arguments: registers.syscallArguments, result: 0, entryDigest: 0)
+            guard actual.number == number, arguments == nil || actual.arguments == arguments else {
+                throw divergence(describe(), actual.callDescription)
+            }
             return registers
         }
         let stop = try nextStop(task)

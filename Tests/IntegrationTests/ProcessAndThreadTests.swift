@@ -1,4 +1,5 @@
 import Foundation
+import RRTrace
 import Testing
 
 /// Process trees and thread pools: shells, compilers, build tools, Python with threads and
@@ -134,5 +135,33 @@ import Testing
         #expect(recorded.stderrText.contains("is mapped shared"), "\(recorded.stderrText)")
         let replayed = try Harness.replay(trace)
         #expect(replayed.stdout == recorded.stdout && replayed.status == 0, "\(replayed.stderrText)")
+    }
+}
+
+/// A divergence in any thread names that thread and the event.
+@Suite struct ThreadDivergenceTests {
+    @Test func divergenceInASecondThreadNamesItsTid() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("threads.rrt")
+        let tampered = directory.url.appendingPathComponent("tampered.rrt")
+        #expect(try Harness.record(["\(Harness.programs)/pipe_block_threads"], trace: trace).status == 0)
+        let messages = try TraceSurgery.messages(of: trace)
+        var mainTid: Int32?
+        var changedTid: Int32?
+        let rewritten = messages.map { message -> Message in
+            guard case let .event(event) = message else { return message }
+            if mainTid == nil { mainTid = event.tid.rawValue }
+            guard changedTid == nil, case var .syscall(call) = event, call.tid.rawValue != mainTid,
+                  call.number.name == "read" else { return message }
+            changedTid = call.tid.rawValue
+            call.arguments[2] += 1  // the thread's read asks for one byte more than it did
+            return .event(.syscall(call))
+        }
+        let tid = try #require(changedTid, "the recording has a read in a second thread")
+        try TraceSurgery.write(rewritten, to: tampered)
+        let replayed = try Harness.replay(tampered)
+        #expect(replayed.status != 0)
+        #expect(replayed.stderrText.contains("replay diverged at event"), "\(replayed.stderrText)")
+        #expect(replayed.stderrText.contains("(tid \(tid))"), "\(replayed.stderrText)")
     }
 }
