@@ -297,6 +297,7 @@ public final class Replayer {
     }
 
     private func replayExit(_ exit: ExitEvent, on task: ReplayTask) throws {
+        let exitedByItself = task.position.isExiting && exit.waitStatus & 0x7f != 9
         if let status = task.deathStatus {
             let actual = ExitEvent(tid: task.recordedTid, waitStatus: status, finalRegisters: nil)
             guard actual.shellStatus == exit.shellStatus else {
@@ -308,7 +309,6 @@ public final class Replayer {
         if exit.waitStatus & 0x7f == 9 {
             // SIGKILL never shows as a delivery: it came from outside, at this point of the schedule.
             task.tracee.kill()
-            task.position = .exiting
         }
         while true {
             let signal = task.pendingSignal
@@ -320,9 +320,10 @@ public final class Replayer {
             case .exiting:
                 if var recorded = exit.finalRegisters {
                     var registers = try task.tracee.registers()
-                    if exit.waitStatus & 0x7f == 9 {
-                        // Killed inside a syscall: rax holds the kernel's unfinished result, which
-                        // replay (which never ran that syscall) cannot have.
+                    if !exitedByItself {
+                        // Killed (SIGKILL, or another thread's exit_group) possibly inside a
+                        // syscall: rax holds the kernel's unfinished result, which replay (which
+                        // never ran that syscall) cannot have.
                         registers.rax = 0
                         recorded.rax = 0
                     }
