@@ -113,3 +113,17 @@ import Testing
                                          containing: "unknown compression")
     }
 }
+
+/// Replay starts before the whole stream has arrived: the writer hands on what it has when the
+/// recording pauses, and the replayer reads block by block.
+@Suite struct StreamingReplayTests {
+    @Test func replayShowsOutputWhileTheRecordingStillRuns() throws {
+        let pipeline = "\(Harness.launcher) record -o - -- sh -c 'echo first; sleep 3; echo second' 2>/dev/null "
+            + "| \(Harness.launcher) replay - | while read line; do echo \"$(date +%s.%N) $line\"; done"
+        let result = try Harness.run(["bash", "-c", pipeline], timeout: 60)
+        let lines = result.stdoutText.split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(lines.count == 2 && lines[0].last == "first" && lines[1].last == "second", "\(result.stdoutText) \(result.stderrText)")
+        guard lines.count == 2, let first = Double(lines[0][0]), let second = Double(lines[1][0]) else { return }
+        #expect(second - first > 2, "the first line was replayed only \(second - first) s before the second")
+    }
+}
