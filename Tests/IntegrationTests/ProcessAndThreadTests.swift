@@ -1,4 +1,5 @@
 import Foundation
+import RRCore
 import RRTrace
 import Testing
 
@@ -145,20 +146,19 @@ import Testing
         let trace = directory.url.appendingPathComponent("threads.rrt")
         let tampered = directory.url.appendingPathComponent("tampered.rrt")
         #expect(try Harness.record(["\(Harness.programs)/pipe_block_threads"], trace: trace).status == 0)
-        let messages = try TraceSurgery.messages(of: trace)
-        var mainTid: Int32?
+        let mainTid = try TraceSurgery.messages(of: trace).lazy.compactMap { message -> Tid? in
+            if case let .event(event) = message { return event.tid }
+            return nil
+        }.first
         var changedTid: Int32?
-        let rewritten = messages.map { message -> Message in
-            guard case let .event(event) = message else { return message }
-            if mainTid == nil { mainTid = event.tid.rawValue }
-            guard changedTid == nil, case var .syscall(call) = event, call.tid.rawValue != mainTid,
-                  call.number.name == "read" else { return message }
+        _ = try TraceSurgery.rewriteFirstSyscall(in: trace, to: tampered) { call in
+            guard call.tid != mainTid, call.number.name == "read" else { return nil }
             changedTid = call.tid.rawValue
-            call.arguments[2] += 1  // the thread's read asks for one byte more than it did
-            return .event(.syscall(call))
+            var updated = call
+            updated.arguments[2] += 1  // the thread's read asks for one byte more than it did
+            return updated
         }
         let tid = try #require(changedTid, "the recording has a read in a second thread")
-        try TraceSurgery.write(rewritten, to: tampered)
         let replayed = try Harness.replay(tampered)
         #expect(replayed.status != 0)
         #expect(replayed.stderrText.contains("replay diverged at event"), "\(replayed.stderrText)")
