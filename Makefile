@@ -4,9 +4,9 @@ SHELL := /bin/bash
 CC ?= cc
 PROGRAMS_DIR ?= .build/programs
 SWIFT_FLAGS ?=
-DEBIAN_PACKAGES := zlib1g-dev libzstd-dev libseccomp-dev libelf-dev
+DEBIAN_PACKAGES := zlib1g-dev libzstd-dev libseccomp-dev libelf-dev libzydis-dev
 
-.PHONY: all build deps programs test bench clean
+.PHONY: all build deps preload programs test bench clean
 
 all: build
 
@@ -16,14 +16,26 @@ deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null || \
 	  { echo "could not install$$missing (run as root or install them yourself)"; exit 1; }; fi
 
-build: deps
+build: deps preload
 	swift build -c release $(SWIFT_FLAGS)
+
+# The syscall-buffering library injected into recorded programs: plain C that needs nothing but
+# libc (see the comment at the top of preload.c for the flags).
+PRELOAD_LIBRARY := .build/preload/librrpreload.so
+preload: $(PRELOAD_LIBRARY)
+$(PRELOAD_LIBRARY): Sources/Preload/preload.c Sources/Preload/syscallbuf.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -shared -fPIC -Wall -Wextra -mgeneral-regs-only -mno-red-zone -fno-stack-protector -fno-builtin \
+	  -fno-tree-loop-distribute-patterns -ftls-model=initial-exec -fvisibility=hidden -o $@ $<
 
 -include Tests/Programs/Makefile.inc
 
+# Every test runs with syscall buffering (the default), then the record/replay tests again
+# with it off (rr-launch record -n).
 test: build programs
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build $(SWIFT_FLAGS)
+	RR_SWIFT_NO_SYSCALL_BUFFER=1 swift test --skip-build $(SWIFT_FLAGS) --filter IntegrationTests
 
 # Release-build benchmark: native vs record vs replay (and strace -f), medians of RUNS runs.
 bench: build programs

@@ -16,6 +16,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CRRShims"),
+        // Decodes instructions around a syscall site before it is patched (Debian libzydis-dev).
+        .target(name: "CPatchDecoder", linkerSettings: [.linkedLibrary("Zydis")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(name: "RRCore", dependencies: [
@@ -28,7 +30,7 @@ let package = Package(
             "RRCore", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "RRRecord", dependencies: [
-            "RRCore", "RRTrace", "RRPtrace", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
+            "RRCore", "RRTrace", "RRPtrace", "CRRShims", "CPatchDecoder", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "RRReplay", dependencies: [
             "RRCore", "RRTrace", "RRPtrace", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,4 +170,19 @@ rr_shim_result rr_shim_set_sigmask(pid_t pid, uint64_t mask) {
 
 rr_shim_result rr_shim_kill(pid_t pid, int sig) {
     return make_result(kill(pid, sig));
+}
+
+/* A copy of descriptor `fd` of process `pid` in this process (pidfd_getfd), or -errno. */
+int rr_shim_copy_descriptor(pid_t pid, int fd) {
+    int pidfd = (int)syscall(434 /* pidfd_open */, pid, 0);
+    if (pidfd < 0) return -errno;
+    int copy = (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
+    int saved = errno;
+    close(pidfd);
+    return copy < 0 ? -saved : copy;
+}
+
+/* Stops a perf event from counting (PERF_EVENT_IOC_DISABLE); 0 or -errno. */
+int rr_shim_disable_perf_event(int fd) {
+    return ioctl(fd, 0x2401, 0) < 0 ? -errno : 0;
 }

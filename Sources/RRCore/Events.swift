@@ -227,6 +227,9 @@ public enum TraceEvent: Equatable, Sendable {
     case exit(ExitEvent)
     case syscallEntry(SyscallEntryEvent)
     case taskCreated(TaskCreatedEvent)
+    case patch(PatchEvent)
+    /// Travels as its own message type (4), between the events it is ordered with.
+    case bufferFlush(SyscallBufferFlush)
 
     public var tid: Tid {
         switch self {
@@ -237,6 +240,8 @@ public enum TraceEvent: Equatable, Sendable {
         case let .exit(e): e.tid
         case let .syscallEntry(e): e.tid
         case let .taskCreated(e): e.tid
+        case let .patch(e): e.tid
+        case let .bufferFlush(e): e.tid
         }
     }
 
@@ -250,6 +255,10 @@ public enum TraceEvent: Equatable, Sendable {
         case let .exit(e): "exit with status \(e.shellStatus)"
         case let .syscallEntry(e): "entry of syscall \(e.number.name)"
         case let .taskCreated(e): "\(e.number.name) creating task \(e.child)"
+        case let .patch(e): "patch of the \(e.number.name) site at 0x\(String(e.site, radix: 16))"
+        case let .bufferFlush(e):
+            "\(e.calls.count) buffered syscalls" + (e.flags.contains(.blockedInNext) ? ", then blocked in the next"
+                : e.flags.contains(.stoppedAfterNextSyscall) ? ", then stopped after the next" : "")
         }
     }
 }

@@ -35,6 +35,10 @@ extension SyscallModel {
         SyscallSpec(.rt_sigreturn, .execute), SyscallSpec(.exit, .execute),
         SyscallSpec(.exit_group, .execute), SyscallSpec(.execve, .execute),
         SyscallSpec(.rseq, .refuse),
+        // Syscall buffering's set-up (Sources/Preload): the filter and the desched event exist only
+        // while recording; the library's calls to the supervisor get -ENOSYS from the kernel.
+        SyscallSpec(.seccomp, .emulate), SyscallSpec(.perf_event_open, .emulate),
+        SyscallSpec(SyscallBufferLayout.initProcessCall, .emulate), SyscallSpec(SyscallBufferLayout.initThreadCall, .emulate),
         // Task creation: executed for real; the result (the child's tid) differs, so the recorded one is injected.
         SyscallSpec(.clone, .executeWithRecordedResult), SyscallSpec(.fork, .executeWithRecordedResult),
         SyscallSpec(.vfork, .executeWithRecordedResult),

@@ -13,6 +13,7 @@ public struct SyscallNumber: Hashable, Sendable, CustomStringConvertible {
         self.rawValue = entry.key
     }
     static let names: [Int64: String] = [
+        1000: "rrcall_init_process", 1001: "rrcall_init_thread",  // the preload library's calls to the supervisor
         0: "read",
         1: "write",
         2: "open",

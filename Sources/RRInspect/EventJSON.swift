@@ -30,6 +30,16 @@ extension TraceEvent {
                        ("position", .string(e.position.description))]
         case let .exit(e):
             fields += [("status", .int(Int64(e.shellStatus))), ("wait_status", hex(UInt64(UInt32(bitPattern: e.waitStatus))))]
+        case let .patch(e):
+            fields += [("syscall", .string(e.number.name)), ("site", hex(e.site)),
+                       ("writes", .array(e.writes.map { .object([("address", hex($0.address)), ("bytes", .int(Int64($0.bytes.count)))]) }))]
+        case let .bufferFlush(e):
+            var flags: [JSON] = []
+            if e.flags.contains(.reset) { flags.append(.string("reset")) }
+            if e.flags.contains(.blockedInNext) { flags.append(.string("blocked_in_next")) }
+            if e.flags.contains(.stoppedAfterNextSyscall) { flags.append(.string("stopped_after_next_syscall")) }
+            fields += [("offset", .int(Int64(e.offset))), ("bytes", .int(Int64(e.records.count))), ("flags", .array(flags)),
+                       ("calls", .array(e.calls.map { .object([("syscall", .string($0.number.name)), ("result", .int($0.result))]) }))]
         }
         return .object(fields)
     }
@@ -40,6 +50,8 @@ extension TraceEvent {
         switch self {
         case let .syscall(e): detail = e.summary(withArguments: true) + (e.writes.isEmpty ? "" : " writes \(e.writes.reduce(0) { $0 + $1.bytes.count }) bytes")
         case let .signal(e): detail = "signal \(e.signal) (\(e.position.description))"
+        case let .bufferFlush(e):
+            detail = summary + ": " + e.calls.map { "\($0.number.name)=\($0.result)" }.joined(separator: " ")
         default: detail = summary
         }
         return "\(index)\ttid \(tid)\t\(detail)"

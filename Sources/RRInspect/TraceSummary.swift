@@ -43,7 +43,6 @@ public struct TraceSummary {
             case let .end(end):
                 summary.end = end
                 summary.complete = end.error.isEmpty
-            case .syscallBufferFlush: break
             }
         }
         return summary
@@ -98,6 +97,8 @@ extension TraceEvent {
         case .exit: "exit"
         case .syscallEntry: "syscallEntry"
         case .taskCreated: "taskCreated"
+        case .patch: "patch"
+        case .bufferFlush: "bufferFlush"
         }
     }
 }

@@ -17,6 +17,9 @@ public enum Stop: Equatable, Sendable {
     case exec
     /// PTRACE_EVENT_EXIT: the thread is about to exit; its registers are still readable.
     case exiting
+    /// PTRACE_EVENT_SECCOMP: a seccomp filter returned SECCOMP_RET_TRACE at a syscall's entry
+    /// (this stands in for the syscall-entry stop of a thread resumed with PTRACE_CONT).
+    case seccomp
     /// A signal is about to be delivered (signal-delivery-stop), or a group stop.
     case signal(SignalNumber)
     case otherEvent(Int32)
@@ -34,6 +37,7 @@ public enum Stop: Equatable, Sendable {
             case (SIGTRAP, 1), (SIGTRAP, 2), (SIGTRAP, 3): self = .taskCreated
             case (SIGTRAP, 4): self = .exec
             case (SIGTRAP, 6): self = .exiting
+            case (SIGTRAP, 7): self = .seccomp
             case (_, 0): self = .signal(SignalNumber(signal))
             default: self = .otherEvent(event)
             }

@@ -62,8 +62,8 @@ public final class Tracee {
     /// The options every tracee gets: syscall stops marked with 0x80, exec and exit events, and
     /// death of the tracee if the supervisor dies (nothing recorded is left running).
     public func setStandardOptions() throws {
-        // TRACESYSGOOD | TRACEFORK | TRACEVFORK | TRACECLONE | TRACEEXEC | TRACEEXIT | EXITKILL
-        let options: UInt64 = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x10_0000
+        // TRACESYSGOOD | TRACEFORK | TRACEVFORK | TRACECLONE | TRACEEXEC | TRACEEXIT | TRACESECCOMP | EXITKILL
+        let options: UInt64 = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x40 | 0x80 | 0x10_0000
         _ = try Self.check(rr_shim_ptrace(0x4200, tid.rawValue, 0, options), "PTRACE_SETOPTIONS", tid)
     }
 

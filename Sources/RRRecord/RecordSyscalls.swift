@@ -17,6 +17,21 @@ extension Recorder {
             throw RRError.unsupportedSyscall("\(number.name): \(problem)")
         }
         let entryRegisters = registers
+        if debugging, registers.rip == SyscallBufferLayout.tracedSlot + 2, let base = task.buffer {
+            let header = try task.tracee.readMemory(at: base, count: 12)
+            reportError(tool: "record", "traced slot: \(number.name) \(registers.syscallArguments.map { hex($0) }) header \(header) blocked=\(task.inBlockedBufferedCall)")
+        }
+        if task.inBlockedBufferedCall && registers.rip == SyscallBufferLayout.tracedSlot + 2 {
+            task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec, entryRecorded: true, continuesBufferedCall: true)
+            return
+        }
+        if let patch = try patchSyscallSite(task, registers, number) {
+            try emit(.patch(patch))
+            registers.origRax = UInt64(bitPattern: -1)  // skipped now, made again through the patch
+            try task.tracee.setRegisters(registers)
+            task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec, patchedSite: patch.site)
+            return
+        }
         if number == .exit || number == .exit_group {
             // These never return: the event is complete at entry.
             try emit(.syscall(SyscallEvent(tid: task.tid, number: number, arguments: registers.syscallArguments,
@@ -34,6 +49,18 @@ extension Recorder {
     func syscallExit(_ task: RecordedTask) throws {
         guard let entry = task.pendingEntry else { return }  // exit of the exec that started this image
         task.pendingEntry = nil
+        if entry.continuesBufferedCall {
+            // Interrupted by a signal, the call is made again from the traced slot after it.
+            task.inBlockedBufferedCall = [-512, -513, -514, -516].contains(try task.tracee.registers().syscallResult)
+            return
+        }
+        if let site = entry.patchedSite {
+            var registers = try task.tracee.registers()
+            registers.rip = site
+            registers.rax = UInt64(bitPattern: entry.spec.number.rawValue)
+            try task.tracee.setRegisters(registers)
+            return
+        }
         if !entry.redirections.isEmpty {
             try ScratchBuffers.restore(task, entry.redirections, result: try task.tracee.registers().syscallResult,
                                        writesOnFailure: entry.spec.writesOnFailure)
@@ -66,6 +93,7 @@ extension Recorder {
             event.echo = task.process.outputs.stream(forDescriptor: arguments[0])
         }
         task.process.outputs.update(after: number, arguments: arguments, result: result)
+        try noteSyscallBuffering(task, number: number, arguments: arguments, result: result)
         try emit(.syscall(event))
         if number == .sched_yield { task.eventsInARow = 1_000 }  // let another thread run
     }
@@ -81,15 +109,18 @@ extension Recorder {
     func signalStop(_ task: RecordedTask, _ signal: SignalNumber) throws {
         let registers = try task.tracee.registers()
         if signal == .sigsegv, let trap = try emulateTimestampCounter(task, registers) {
+            try flushSyscallBuffer(task)
             try emit(.instructionTrap(trap))
             return
         }
         let siginfo = try task.tracee.siginfo()
         let code = siginfo.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int32.self) }
         let position: SignalPosition
+        let afterBufferedCall = isJustAfterBufferedSyscall(task, registers)
+        try flushSyscallBuffer(task, flags: afterBufferedCall ? [.stoppedAfterNextSyscall] : [])
         if signal.isSynchronousFault && code > 0 && code != 0x80 {
             position = .atFault
-        } else if registers == task.registersAtResume {
+        } else if registers == task.registersAtResume || afterBufferedCall {
             position = .afterPreviousEvent
         } else {
             position = .userSpace(rip: registers.rip, registerDigest: registers.digest)

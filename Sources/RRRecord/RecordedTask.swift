@@ -10,6 +10,9 @@ final class RecordedProcess {
     var hasScratch = false
     /// The next thread's scratch slot.
     var nextScratchSlot = 1
+    /// Where the preload library keeps what syscall-site patching needs (nil until it said so,
+    /// and again after an exec).
+    var preload: PreloadLibrary?
     init(leader: Tid, outputs: OutputStreams = OutputStreams()) {
         self.leader = leader
         self.outputs = outputs
@@ -35,12 +38,28 @@ final class RecordedTask {
     var eventsInARow = 0
     /// This thread's slice of its process's scratch area.
     var scratchSlot = 0
+    /// Whether a seccomp filter sends this thread's syscalls to the supervisor (then it runs
+    /// with PTRACE_CONT and stops only at the syscalls the filter does not let through).
+    var seccompActive = false
+    /// The thread's syscall buffer (from the preload library), and how much of it was sent.
+    var buffer: RemoteAddress?
+    var flushedBytes: UInt32 = 0
+    /// The supervisor's copy of the thread's desched perf event, to stop it counting once the
+    /// thread has blocked.
+    var deschedDescriptor: Int32?
+    /// A buffered syscall blocked and goes on as a traced syscall from the page's traced slot;
+    /// it is part of the buffer's record, not an event of its own.
+    var inBlockedBufferedCall = false
 
     init(tracee: Tracee, process: RecordedProcess, awaitingInitialStop: Bool) {
         self.tracee = tracee
         self.process = process
         self.awaitingInitialStop = awaitingInitialStop
     }
+
+    /// How to resume the task: to the next syscall stop, or (under the seccomp filter, outside a
+    /// syscall) to the next stop the filter or a signal causes.
+    var resumeMode: Tracee.Resume { seccompActive && pendingEntry == nil ? .toSignal : .toSyscall }
 
     /// Whether the task is stopped at a syscall entry (its next resume enters the kernel).
     var isAtSyscallEntry: Bool { pendingEntry != nil && pendingEntry?.entered == false }

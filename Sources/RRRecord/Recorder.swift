@@ -15,6 +15,11 @@ public final class Recorder {
     public struct Options {
         public var cpu: Int32 = 0
         public var stdoutToStderr = false
+        /// The preload library that buffers syscalls inside the program; nil records every
+        /// syscall through ptrace.
+        public var syscallBufferLibrary: String?
+        /// Print counts of ptrace stops and buffered syscalls to stderr at the end.
+        public var printsStatistics = false
         public init() {}
     }
 
@@ -27,6 +32,11 @@ public final class Recorder {
         var entryRecorded = false
         /// Output buffers pointed at scratch memory while the call waits in the kernel.
         var redirections: [ScratchBuffers.Redirection] = []
+        /// The syscall instruction of this call was just patched: the call is skipped, and the
+        /// thread goes back to the site to make it through the patch.
+        var patchedSite: RemoteAddress?
+        /// A buffered syscall that blocked, made again from the traced slot (no event of its own).
+        var continuesBufferedCall = false
         var arguments: [UInt64] { registers.syscallArguments }
     }
 
@@ -39,6 +49,9 @@ public final class Recorder {
     var mainStatus: Int32 = 0
     private var warnedAboutSpinning = false
     var warnedSharedFiles: Set<String> = []
+    /// For --stats style reports (RR_SWIFT_STATS): ptrace stops handled and syscalls buffered.
+    var stopCount = 0
+    var bufferedSyscallCount = 0
 
     public init(sink: PipeSink, options: Options) {
         self.sink = sink
@@ -56,7 +69,7 @@ public final class Recorder {
                                           commandLine: arguments, workingDirectory: workingDirectory)))
         var spawnOptions = Spawner.Options(cpu: options.cpu)
         spawnOptions.stdoutToStderr = options.stdoutToStderr
-        let tracee = try Spawner.spawn(path: program, arguments: arguments, environment: environment, options: spawnOptions)
+        let tracee = try Spawner.spawn(path: program, arguments: arguments, environment: preloading(environment), options: spawnOptions)
         let main = RecordedTask(tracee: tracee, process: RecordedProcess(leader: tracee.tid), awaitingInitialStop: false)
         mainTid = main.tid
         scheduler.add(main)
@@ -66,6 +79,9 @@ public final class Recorder {
             try run()
             try sink.send(.end(TraceEnd(eventCount: eventCount, exitStatus: mainStatus, error: "")))
             try sink.flush()
+            if options.printsStatistics {
+                reportError(tool: "rr-supervisor", "statistics: \(stopCount) ptrace stops, \(eventCount) events, \(bufferedSyscallCount) buffered syscalls")
+            }
             return mainStatus
         } catch {
             scheduler.killAll()
@@ -149,7 +165,7 @@ public final class Recorder {
     }
 
     /// Continues the task that just stopped, or lets another run.
-    private func proceed(_ task: RecordedTask) throws {
+    func proceed(_ task: RecordedTask) throws {
         if task.isAtSyscallEntry {
             try enterSyscall(task)
         } else if task.eventsInARow >= 32 && scheduler.hasOtherWork {
@@ -164,8 +180,23 @@ public final class Recorder {
     /// kernel with an entry event so the others can run; any other stays the runner for a while.
     private func enterSyscall(_ task: RecordedTask) throws {
         guard let entry = task.pendingEntry else { return }
-        let blocking = BlockingSyscalls.mayBlock(entry.spec.number, arguments: entry.arguments, tid: task.tid)
         task.pendingEntry!.entered = true
+        if entry.continuesBufferedCall {
+            // It blocked once already; its output goes to the thread's own buffer, so nothing needs redirecting.
+            try resume(task)
+            if scheduler.hasOtherWork || scheduler.hasOtherThreads(than: task) {
+                scheduler.putInKernel(task)
+            } else {
+                scheduler.setRunner(task, inSyscall: true)
+            }
+            return
+        }
+        if entry.patchedSite != nil {  // skipped: it comes straight back
+            try resume(task)
+            scheduler.setRunner(task, inSyscall: true)
+            return
+        }
+        let blocking = BlockingSyscalls.mayBlock(entry.spec.number, arguments: entry.arguments, tid: task.tid)
         if blocking && (scheduler.hasOtherWork || scheduler.hasOtherThreads(than: task)) {
             try recordEntry(task)
             if scheduler.hasOtherThreads(than: task) {  // only threads of its process could race on the buffers
@@ -192,28 +223,44 @@ public final class Recorder {
                                                  entryDigest: entry.registers.digest)))
     }
 
-    private func resume(_ task: RecordedTask) throws {
+    func resume(_ task: RecordedTask) throws {
         let signal = task.pendingSignal
         task.pendingSignal = 0
         if task.pendingEntry?.entered != true {
             task.registersAtResume = try task.tracee.registers()
         }
-        try task.tracee.resume(.toSyscall, signal: signal)
+        try task.tracee.resume(task.resumeMode, signal: signal)
     }
 
     // MARK: stops
 
-    private let debugging = getenv("RR_SWIFT_DEBUG") != nil
+    let debugging = getenv("RR_SWIFT_DEBUG") != nil
 
     private func handle(_ tid: Tid, _ stop: Stop) throws {
-        if debugging { reportError(tool: "record", "stop \(tid): \(stop) known=\(scheduler.task(tid) != nil)") }
+        if debugging {
+            let rip = (try? Tracee(tid: tid).registers()).map { " rip=0x" + hex($0.rip) + " orig_rax=\(Int64(bitPattern: $0.origRax))" } ?? ""
+            reportError(tool: "record", "stop \(tid): \(stop) known=\(scheduler.task(tid) != nil)\(rip)")
+        }
         guard let task = scheduler.task(tid) else {
             scheduler.rememberEarlyStop(tid, stop)  // a new task's first stop, before its parent's event
             return
         }
+        if stop == .seccomp, task.pendingEntry?.entered == true {
+            // The filter runs again after the supervisor changed a syscall's arguments (scratch
+            // buffers) and may report the same entry twice: the call goes on as it was.
+            try task.tracee.resume(.toSyscall)
+            return
+        }
         scheduler.stopped(task)
         task.eventsInARow += 1
+        stopCount += 1
         switch stop {
+        case .signal, .exec, .exited, .killed: break  // signals flush in signalStop; the others have no buffer
+        default: try flushSyscallBuffer(task)
+        }
+        switch stop {
+        case .seccomp:
+            try syscallEntry(task)
         case .syscall:
             guard let entry = task.tracee.syscallStopIsEntry() else {
                 return  // a stale stop of a thread killed meanwhile; its exit stop follows
@@ -228,7 +275,7 @@ public final class Recorder {
             task.finalRegisters = try task.tracee.registers()
             if task.tid == task.process.leader && scheduler.hasOtherThreads(than: task) {
                 // A main thread's exit waits in the kernel until its other threads are gone.
-                try task.tracee.resume(.toSyscall)
+                try task.tracee.resume(task.resumeMode)
                 scheduler.putInKernel(task)
                 return
             }
@@ -240,8 +287,10 @@ public final class Recorder {
                 scheduler.makeReady(task)
                 return
             }
+            if try handleDeschedSignal(task, signal) { return }
             try signalStop(task, signal)
         case let .exited(_, status), let .killed(_, status):
+            task.closeDeschedDescriptor()
             let exit = ExitEvent(tid: tid, waitStatus: status, finalRegisters: task.finalRegisters)
             try emit(.exit(exit))
             if tid == mainTid { mainStatus = exit.shellStatus }
@@ -287,6 +336,11 @@ public final class Recorder {
         let formerTid = (try? task.tracee.eventMessage()).map { Tid(Int32(truncatingIfNeeded: $0)) }
         task.tracee.forgetAddressSpace()
         task.process.hasScratch = false
+        task.process.preload = nil
+        task.buffer = nil
+        task.flushedBytes = 0
+        task.inBlockedBufferedCall = false
+        task.closeDeschedDescriptor()
         task.scratchSlot = 0
         task.process.nextScratchSlot = 1
         let registers = try task.tracee.registers()
@@ -336,8 +390,12 @@ public final class Recorder {
             // A new process gets a copy of the descriptor table (CLONE_FILES sharing is approximated).
             process = RecordedProcess(leader: child, outputs: task.process.outputs)
             process.hasScratch = task.process.hasScratch  // a copy (or, for vfork, the same) address space
+            if flags & 0x100 == 0 && number != .vfork { process.preload = task.process.preload?.copy() }  // not CLONE_VM
         }
         let created = RecordedTask(tracee: Tracee(tid: child), process: process, awaitingInitialStop: true)
+        created.seccompActive = task.seccompActive
+        try inheritSyscallBuffering(parent: task, child: created, cloneFlags: number == .vfork ? 0x4100 : flags,
+                                    sharesThreadGroup: sharesThreadGroup)
         if sharesThreadGroup {
             created.scratchSlot = process.nextScratchSlot
             process.nextScratchSlot += 1

@@ -31,6 +31,10 @@ final class Scheduler {
         tasks[task.tid] = task
     }
 
+    func tasks(of process: RecordedProcess) -> [RecordedTask] {
+        tasks.values.filter { $0.process === process }
+    }
+
     func hasOtherThreads(than task: RecordedTask) -> Bool {
         tasks.values.contains { $0 !== task && $0.process === task.process }
     }

@@ -38,8 +38,6 @@ final class EventSource {
                 return nil
             case .header:
                 throw RRError.corruptTrace("a second header message at event \(index)")
-            case .syscallBufferFlush:
-                throw RRError.corruptTrace("syscall-buffer flushes are not supported by this replayer")
             }
         }
         return nil

@@ -38,6 +38,12 @@ extension Replayer {
         var exitRegisters = try task.tracee.registers()
         if execute {
             if spec.treatment == .executeWithRecordedResult { exitRegisters.rax = UInt64(bitPattern: event.result) }
+            if event.number == .rt_sigreturn && exitRegisters.rip == SyscallBufferLayout.recordedSlot {
+                // The handler interrupted a buffered syscall that had blocked: when recorded, after
+                // its traced remake returned (rax its result); in replay, at the call's start, where
+                // the slot's replay image is yet to load that result from the record.
+                exitRegisters.rax = UInt64(bitPattern: event.result)
+            }
             guard exitRegisters.syscallResult == event.result else {
                 throw divergence("\(event.number.name) returning \(event.result)", "it returned \(exitRegisters.syscallResult)")
             }
@@ -53,6 +59,7 @@ extension Replayer {
             for write in event.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
             if [-512, -513, -514, -516].contains(event.result) { task.restartableSyscall = (event.number, event.result) }
         }
+        try noteSyscallBuffering(event, on: task)
         task.position = .stopped
         task.lastSyscall = event
     }
@@ -65,6 +72,7 @@ extension Replayer {
         var registers = try task.tracee.registers()
         registers.rax = UInt64(bitPattern: event.result)
         try task.tracee.setRegisters(registers)
+        try noteSyscallBuffering(event, on: task)
         task.position = .stopped
     }
 

@@ -32,6 +32,13 @@ final class ReplayTask {
     var restartableSyscall: (number: SyscallNumber, result: Int64)?
     /// The last syscall replayed on this task (for the temporary signal masks of pselect6 & co).
     var lastSyscall: SyscallEvent?
+    /// The thread's syscall buffer, as the preload library registered it.
+    var buffer: RemoteAddress?
+    /// The library's count of vfork children (in the process's memory).
+    var vforkChildren: RemoteAddress?
+    /// Records refilled into the buffer that the thread has yet to consume: checked (and the
+    /// buffer emptied, if the recording did) at the thread's next stop.
+    var pendingFlush: SyscallBufferFlush?
 
     init(tracee: Tracee, recordedTid: Tid, position: Position) {
         self.tracee = tracee

@@ -96,6 +96,8 @@ public final class Replayer {
         case let .instructionTrap(trap): try replayInstructionTrap(trap, on: task)
         case let .signal(signal): try replaySignal(signal, on: task)
         case let .exit(exit): try replayExit(exit, on: task)
+        case let .patch(patch): try replayPatch(patch, on: task)
+        case let .bufferFlush(flush): try replayFlush(flush, on: task)
         }
     }
 
@@ -110,6 +112,14 @@ public final class Replayer {
     /// replay does not count as an event) is passed over, and so is a signal the kernel raised by
     /// itself in replay (a real child's SIGCHLD): replay delivers only recorded signals.
     func nextStop(_ task: ReplayTask, expecting expectedSignal: SignalNumber? = nil) throws -> Stop {
+        let stop = try nextRawStop(task, expecting: expectedSignal)
+        if task.pendingFlush != nil { debug("stop of \(task.recordedTid) after a flush: \(stop) at 0x\(String((try? task.tracee.registers())?.rip ?? 0, radix: 16))") }
+        try checkSyscallBuffer(task)
+        return stop
+    }
+
+    /// `nextStop` without the check of the thread's syscall buffer.
+    func nextRawStop(_ task: ReplayTask, expecting expectedSignal: SignalNumber? = nil) throws -> Stop {
         if let restart = task.restartableSyscall {
             task.restartableSyscall = nil
             if task.pendingSignal == 0 { try restartByHand(task, restart.number, restart.result) }
@@ -122,7 +132,10 @@ public final class Replayer {
             switch stop {
             case .syscall:
                 if case .inSyscall = task.position { return stop }
-                if try task.tracee.isSyscallEntry() { return stop }
+                if try task.tracee.isSyscallEntry() {
+                    if try passReplayedSlotSyscall(task, try task.tracee.registers()) { continue }
+                    return stop
+                }
                 continue  // the exit stop of an exec already replayed
             case .signal(let signal) where !signal.isSynchronousFault && signal != expectedSignal:
                 continue  // raised by the kernel during replay, not recorded: suppressed
@@ -183,6 +196,7 @@ public final class Replayer {
         case .exec: return "an exec"
         case .taskCreated: return "a task creation"
         case .exiting: return "the task exiting"
+        case .seccomp: return "a seccomp stop"
         case .otherEvent(let event): return "ptrace event \(event)"
         }
     }
@@ -286,6 +300,8 @@ public final class Replayer {
         guard first == .signal(.sigstop) else { throw divergence("a new task's first stop", "\(first)") }
         let child = ReplayTask(tracee: Tracee(tid: childTid), recordedTid: created.child, position: .initial)
         tasks[created.child] = child
+        try inheritSyscallBuffering(parent: task, child: child,
+                                    cloneFlags: created.number == .clone ? created.arguments[0] : created.number == .vfork ? 0x4100 : 0)
         // The kernel stored the new task's real tid where clone was asked to; the recording had
         // the recorded one there, and either task may read it before the parent's syscall returns.
         if created.number == .clone {
@@ -318,6 +334,7 @@ public final class Replayer {
             debug("exit of \(task.recordedTid): stop \(stop)")
             switch stop {
             case .exiting:
+                try checkSyscallBuffer(task)
                 if var recorded = exit.finalRegisters {
                     var registers = try task.tracee.registers()
                     if !exitedByItself {

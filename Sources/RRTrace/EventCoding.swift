@@ -2,7 +2,7 @@ import RRCore
 
 /// Byte layout of each event (protocol/README.md, "Events"). The first byte names the event kind.
 enum EventCoding {
-    enum Kind: UInt8 { case exec = 1, syscall = 2, instructionTrap = 3, signal = 4, exit = 5, syscallEntry = 6, taskCreated = 7 }
+    enum Kind: UInt8 { case exec = 1, syscall = 2, instructionTrap = 3, signal = 4, exit = 5, syscallEntry = 6, taskCreated = 7, patch = 8 }
 
     static func encode(_ event: TraceEvent, into out: inout ByteWriter) {
         switch event {
@@ -29,11 +29,7 @@ enum EventCoding {
             out.u8(e.echo.rawValue)
             out.u8(e.mappedFile == nil ? 0 : 1)
             if let file = e.mappedFile { encode(file, into: &out) }
-            out.u32(UInt32(e.writes.count))
-            for write in e.writes {
-                out.u64(write.address)
-                out.blob(write.bytes)
-            }
+            encode(e.writes, into: &out)
         case let .instructionTrap(e):
             out.u8(Kind.instructionTrap.rawValue)
             out.i32(e.tid.rawValue)
@@ -71,7 +67,45 @@ enum EventCoding {
             out.i64(e.number.rawValue)
             e.arguments.forEach { out.u64($0) }
             out.u64(e.entryDigest)
+        case let .patch(e):
+            out.u8(Kind.patch.rawValue)
+            out.i32(e.tid.rawValue)
+            out.i64(e.number.rawValue)
+            e.arguments.forEach { out.u64($0) }
+            out.u64(e.entryDigest)
+            out.u64(e.site)
+            encode(e.writes, into: &out)
+        case let .bufferFlush(e):
+            encode(e, into: &out)
         }
+    }
+
+    /// A flush is a message of its own (type 4): tid, offset, flags, records.
+    static func encode(_ flush: SyscallBufferFlush, into out: inout ByteWriter) {
+        out.i32(flush.tid.rawValue)
+        out.u32(flush.offset)
+        out.u8(flush.flags.rawValue)
+        out.blob(flush.records)
+    }
+
+    static func decodeFlush(_ input: inout ByteReader) throws -> SyscallBufferFlush {
+        SyscallBufferFlush(tid: Tid(try input.i32()), offset: try input.u32(),
+                           flags: SyscallBufferFlush.Flags(rawValue: try input.u8()), records: try input.blob())
+    }
+
+    static func encode(_ writes: [MemoryWrite], into out: inout ByteWriter) {
+        out.u32(UInt32(writes.count))
+        for write in writes {
+            out.u64(write.address)
+            out.blob(write.bytes)
+        }
+    }
+
+    static func decodeWrites(_ input: inout ByteReader) throws -> [MemoryWrite] {
+        let count = try input.u32()
+        var writes: [MemoryWrite] = []
+        for _ in 0..<count { writes.append(MemoryWrite(address: try input.u64(), bytes: try input.blob())) }
+        return writes
     }
 
     static func decode(_ input: inout ByteReader) throws -> TraceEvent {
@@ -97,9 +131,7 @@ enum EventCoding {
             let digest = try input.u64()
             guard let echo = OutputStream(rawValue: try input.u8()) else { throw RRError.corruptTrace("bad echo stream") }
             let mapped = try input.u8() == 0 ? nil : try decodeFile(&input)
-            let count = try input.u32()
-            var writes: [MemoryWrite] = []
-            for _ in 0..<count { writes.append(MemoryWrite(address: try input.u64(), bytes: try input.blob())) }
+            let writes = try decodeWrites(&input)
             return .syscall(SyscallEvent(tid: tid, number: number, arguments: arguments, result: result,
                                          entryDigest: digest, writes: writes, mappedFile: mapped, echo: echo))
         case .instructionTrap:
@@ -129,6 +161,9 @@ enum EventCoding {
         case .taskCreated:
             return .taskCreated(TaskCreatedEvent(tid: tid, child: Tid(try input.i32()), number: SyscallNumber(try input.i64()),
                                                  arguments: try (0..<6).map { _ in try input.u64() }, entryDigest: try input.u64()))
+        case .patch:
+            return .patch(PatchEvent(tid: tid, number: SyscallNumber(try input.i64()), arguments: try (0..<6).map { _ in try input.u64() },
+                                     entryDigest: try input.u64(), site: try input.u64(), writes: try decodeWrites(&input)))
         }
     }
 

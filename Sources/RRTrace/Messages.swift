@@ -4,12 +4,11 @@ import RRCore
 /// (see protocol/README.md). Each is framed as: type (u8), payload length (u32 LE), payload.
 public enum Message: Equatable, Sendable {
     case header(TraceHeader)
+    /// An event; `.bufferFlush` events travel as messages of type 4 (syscallBufferFlush).
     case event(TraceEvent)
     /// The content of a file the program mapped, sent once per distinct content before the
     /// first event that refers to it.
     case fileContent(hash: ContentHash, bytes: [UInt8])
-    /// Reserved for syscall-buffer flushes (a tid and the buffer's records); not produced yet.
-    case syscallBufferFlush(tid: Tid, records: [UInt8])
     /// The recording's last message: how many events it holds, how it ended.
     case end(TraceEnd)
 
@@ -38,9 +37,9 @@ extension Message {
     public var kind: Kind {
         switch self {
         case .header: .header
+        case .event(.bufferFlush): .syscallBufferFlush
         case .event: .event
         case .fileContent: .fileContent
-        case .syscallBufferFlush: .syscallBufferFlush
         case .end: .end
         }
     }
@@ -71,9 +70,6 @@ extension Message {
             out.raw(hash.bytes)
             out.u64(UInt64(bytes.count))
             out.raw(bytes)
-        case let .syscallBufferFlush(tid, records):
-            out.i32(tid.rawValue)
-            out.blob(records)
         case let .end(end):
             out.u64(end.eventCount)
             out.i32(end.exitStatus)
@@ -103,7 +99,7 @@ extension Message {
             }
             message = .fileContent(hash: hash, bytes: try input.raw(Int(size)))
         case .syscallBufferFlush:
-            message = .syscallBufferFlush(tid: Tid(try input.i32()), records: try input.blob())
+            message = .event(.bufferFlush(try EventCoding.decodeFlush(&input)))
         case .end:
             message = .end(TraceEnd(eventCount: try input.u64(), exitStatus: try input.i32(), error: try input.string()))
         }

@@ -24,6 +24,9 @@ struct Supervisor: ParsableCommand {
     @Flag(name: .customLong("stdout-to-stderr"), help: "Send the program's stdout to stderr (when the trace itself goes to stdout).")
     var stdoutToStderr = false
 
+    @Option(name: .customLong("syscall-buffer-library"), help: "The preload library that buffers syscalls inside the program (rr-launch passes it unless -n).")
+    var syscallBufferLibrary: String?
+
     @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.")
     var command: [String] = []
 
@@ -36,6 +39,11 @@ struct Supervisor: ParsableCommand {
             var options = Recorder.Options()
             options.cpu = cpu
             options.stdoutToStderr = stdoutToStderr
+            if let library = syscallBufferLibrary {
+                guard access(library, R_OK) == 0 else { throw RRError.usage("cannot read the syscall-buffer library \(library) (run make build, or record with -n)") }
+                options.syscallBufferLibrary = library
+            }
+            options.printsStatistics = getenv("RR_SWIFT_STATS") != nil
             let recorder = Recorder(sink: PipeSink(output: FileDescriptor(rawValue: protocolFd)), options: options)
             let status = try recorder.record(program: path, arguments: command, environment: ProgramLocator.environment,
                                              workingDirectory: ProgramLocator.workingDirectory)

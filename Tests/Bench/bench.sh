@@ -1,23 +1,69 @@
 #!/usr/bin/env bash
-# make bench: wall time of native runs vs record vs replay (and strace -f as a peer), medians of
-# RUNS runs, measured in this one run on release builds. Prints ratios to native, trace size and
-# trace bytes per second of native run time, and the trace's compression ratio.
+# make bench: wall time of native runs vs record vs replay, with and without syscall buffering
+# (record -n), and strace -f as a reference peer; medians of RUNS runs (default 5), all measured
+# in this one run on the release build. Prints a markdown table of times, ratios to native, trace
+# size and trace bytes per second of native run time, then checks the goal (record <= 2.0x and
+# replay <= 1.5x native on cp -a and python3). The goal check is informational; the exit status
+# is non-zero only if some run failed (its cell says ERR).
+#
+# Environment: RUNS (runs per cell, default 5); BENCH_CELL_BUDGET_S (default 150, 0 = off): a cell
+# stops taking runs once the next run would push its total past this many seconds, and then shows
+# its run count as "ms [k]". Without it the seq|sort|uniq pipeline alone (~73 s per record -n run
+# today, ~11 s buffered) would take over 7 minutes and make bench would blow its ~15 minute
+# allowance; with it a whole make bench takes about 10 minutes on a 2-core machine.
+#
+# Rough cost per run on a 2-core machine today: sort 200 MB ~1.5-3 s native, ~10 s record and
+# ~5 s replay in each mode, ~6 s strace, so ~3 minutes for its 5 runs (it keeps all 5); cp -a
+# under strace ~11 s, so ~1 minute.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 launcher="$root/bin/rr-launch"
 runs=${RUNS:-5}
+cell_budget=${BENCH_CELL_BUDGET_S:-150}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export RR_SWIFT_CONFIGURATION=release RR_SWIFT_NO_BUILD=1 RR_SWIFT_TRACE_DIR="$work/traces"
+# Same collation for every mode and every caller: sort's speed depends on the locale.
+export LC_ALL=C
+# The system interpreter, not a version-manager shim on PATH (a shell script that would be
+# recorded and timed along with Python).
+python=/usr/bin/python3
+bench_start=$(date +%s)
 
-# Inputs the workloads use, generated here.
-head -c 50000000 /dev/urandom > "$work/big.bin"
-mkdir -p "$work/mk"
-for i in $(seq 1 20); do printf 'int f%d(int x){return x*%d+1;}\n' "$i" "$i" > "$work/mk/f$i.c"; done
-{ printf '#include <stdio.h>\n'; for i in $(seq 1 20); do printf 'int f%d(int);\n' "$i"; done
-  printf 'int main(void){int s=0;\n'; for i in $(seq 1 20); do printf 's+=f%d(%d);\n' "$i" "$i"; done
-  printf 'printf("%%d\\n",s);return 0;}\n'; } > "$work/mk/main.c"
-printf 'OBJS=$(patsubst %%.c,%%.o,$(wildcard *.c))\nprog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n%%.o: %%.c\n\t$(CC) -O1 -c $< -o $@\n' > "$work/mk/Makefile"
+now() { date +%s%N; }
+# median: of the numbers on stdin, one a line (mean of the middle two for an even count).
+median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else printf "%d\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+# record -n (no syscall buffering) is optional so that this script also runs on builds that
+# predate it; its columns say n/a there. The help text is captured first because grep -q would
+# close the pipe early and, under pipefail, turn a match into a SIGPIPE failure.
+help_text=$("$launcher" record --help 2>&1)
+if grep -q -- --no-syscall-buffer <<<"$help_text"; then have_n=1; else have_n=0; fi
+
+echo "bench: generating inputs in $work ..." >&2
+# cp -a input: >= 5,000 files of mixed sizes in nested directories: mostly 0-4 KiB, ~5% 64 KiB,
+# ~0.4% 1 MiB; a third random bytes, the rest compressible text, like a real source tree. A fixed
+# seed keeps the tree the same from one make bench to the next.
+"$python" - "$work/cp-src" <<'PY' || { echo "bench: cannot generate the cp -a tree" >&2; exit 1; }
+import os, random, sys
+rng = random.Random(1)
+line = b"the quick brown fox jumps over the lazy dog 0123456789\n"
+for a in range(12):
+    for b in range(12):
+        d = os.path.join(sys.argv[1], "d%02d" % a, "e%02d" % b)
+        os.makedirs(d)
+        for i in range(36):
+            r = rng.random()
+            size = 1 << 20 if r < 0.004 else 65536 if r < 0.05 else rng.randrange(0, 4097)
+            data = os.urandom(size) if i % 3 == 0 else (line * (size // len(line) + 1))[:size]
+            with open(os.path.join(d, "f%03d.dat" % i), "wb") as f:
+                f.write(data)
+PY
+cp_files=$(find "$work/cp-src" -type f | wc -l)
+cp_mb=$(du -sm "$work/cp-src" | cut -f1)
+# sort input: ~200 MB of random 76-character lines; base64 of /dev/urandom takes about a second.
+head -c 150000000 /dev/urandom | base64 -w 76 > "$work/sort.txt"
+sort_mb=$(( $(stat -c %s "$work/sort.txt") / 1000000 ))
 cat > "$work/imports.py" <<'PY'
 import json, re, os, sys, collections, itertools, functools, datetime, decimal, fractions, hashlib
 import random, string, textwrap, csv, io, pathlib, tempfile, shutil, struct
@@ -27,45 +73,144 @@ for i in range(50):
 print(sum(len(p.read_text()) for p in pathlib.Path(d).iterdir()))
 shutil.rmtree(d)
 PY
+head -c 50000000 /dev/urandom > "$work/big.bin"
+mkdir -p "$work/mk"
+for i in $(seq 1 20); do printf 'int f%d(int x){return x*%d+1;}\n' "$i" "$i" > "$work/mk/f$i.c"; done
+{ printf '#include <stdio.h>\n'; for i in $(seq 1 20); do printf 'int f%d(int);\n' "$i"; done
+  printf 'int main(void){int s=0;\n'; for i in $(seq 1 20); do printf 's+=f%d(%d);\n' "$i" "$i"; done
+  printf 'printf("%%d\\n",s);return 0;}\n'; } > "$work/mk/main.c"
+printf 'OBJS=$(patsubst %%.c,%%.o,$(wildcard *.c))\nprog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n%%.o: %%.c\n\t$(CC) -O1 -c $< -o $@\n' > "$work/mk/Makefile"
+# Write the ~300 MB of inputs back now rather than in the background of the first timed runs.
+sync
 
-now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-
-# time_it NAME PREP COMMAND...: median wall time in ms over $runs runs; PREP runs before each.
+# time_it PREP COMMAND...: prints "MEDIAN_MS RUNS", the median wall time over up to $runs runs
+# (fewer if the cell budget runs out); PREP runs untimed before each run. Prints ERR, and the
+# failure's stderr to ours, as soon as a run exits non-zero: a median of failures means nothing.
 time_it() {
     local prep=$1; shift
-    for _ in $(seq 1 "$runs"); do
+    local times=() spent=0 ms start rc i
+    for ((i = 0; i < runs; i++)); do
         eval "$prep"
-        local start; start=$(now)
-        "$@" >/dev/null 2>&1
-        echo $(( ($(now) - start) / 1000000 ))
-    done | median
+        start=$(now)
+        "$@" >/dev/null 2>"$work/stderr"
+        rc=$?
+        ms=$(( ($(now) - start) / 1000000 ))
+        if [ "$rc" != 0 ]; then
+            echo "bench: exit status $rc from: $*" >&2
+            tail -n 3 "$work/stderr" | sed 's/^/bench:   /' >&2
+            echo ERR
+            return
+        fi
+        times+=("$ms")
+        spent=$((spent + ms))
+        if [ "$cell_budget" -gt 0 ] && [ $((spent + ms)) -gt $((cell_budget * 1000)) ]; then break; fi
+    done
+    echo "$(printf '%s\n' "${times[@]}" | median) ${#times[@]}"
 }
 
+failed=0
+# cell TIMING: the table cell for a time_it result; "ms [k]" when only k < $runs runs fit.
+cell() {
+    case "$1" in
+        ERR|n/a) echo "$1" ;;
+        *) set -- $1; if [ "$2" -lt "$runs" ]; then echo "$1 [$2]"; else echo "$1"; fi ;;
+    esac
+}
+# ratio TIMING NATIVE: TIMING's median over native's, or why there is none.
+ratio() {
+    case "$1" in ERR|n/a) echo "$1"; return ;; esac
+    [ "$2" != ERR ] || { echo ERR; return; }
+    awk -v t="${1%% *}" -v a="${2%% *}" 'BEGIN { if (a < 1) a = 1; printf "%.2f\n", t / a }'
+}
+
+declare -A record_x replay_x record_n_x replay_n_x
 bench_number=0
-printf '%-34s %9s %9s %9s %9s %7s %7s %7s %10s %8s\n' workload native_ms record_ms replay_ms strace_ms rec_x rep_x strace_x trace_MB/s deflate
+# bench NAME PREP DIR COMMAND...: one table row. PREP also runs before each replay, so a replay
+# that re-creates files (cp -a's destination) finds the same state the recording did.
 bench() {
     local name=$1 prep=$2 dir=$3; shift 3
-    cd "$dir" || return
+    cd "$dir" || exit 1
     bench_number=$((bench_number + 1))
-    local native record replay strace_ms trace="$work/bench-$bench_number.rrt"
+    local trace="$work/bench-$bench_number.rrt" trace_n="$work/bench-$bench_number-n.rrt"
+    local native record replay record_n=n/a replay_n=n/a strace_t trace_mb=ERR trace_rate=ERR
     native=$(time_it "$prep" "$@")
     record=$(time_it "$prep" "$launcher" record -o "$trace" -- "$@")
-    replay=$(time_it ":" "$launcher" replay "$trace")
-    strace_ms=$(time_it "$prep" strace -f -o /dev/null "$@")
-    local info stored raw
-    info=$("$root/.build/release/rr-inspect" traceinfo "$trace")
-    stored=$(echo "$info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stored_bytes"])')
-    raw=$(echo "$info" | python3 -c 'import json,sys; print(json.load(sys.stdin)["raw_bytes"])')
-    awk -v n="$name" -v a="$native" -v r="$record" -v p="$replay" -v s="$strace_ms" -v st="$stored" -v rw="$raw" 'BEGIN {
-        if (a < 1) a = 1
-        printf "%-34s %9d %9d %9d %9d %7.1f %7.1f %7.1f %10.1f %7.1fx\n", n, a, r, p, s, r/a, p/a, s/a, st/1e6/(a/1000), rw/st }'
-    cd "$work" || return
+    replay=ERR
+    [ "$record" = ERR ] || replay=$(time_it "$prep" "$launcher" replay "$trace")
+    if [ "$have_n" = 1 ]; then
+        record_n=$(time_it "$prep" "$launcher" record -n -o "$trace_n" -- "$@")
+        replay_n=ERR
+        [ "$record_n" = ERR ] || replay_n=$(time_it "$prep" "$launcher" replay "$trace_n")
+    fi
+    strace_t=$(time_it "$prep" strace -f -o /dev/null "$@")
+    local t
+    for t in "$native" "$record" "$replay" "$record_n" "$replay_n" "$strace_t"; do
+        [ "$t" != ERR ] || failed=1
+    done
+    # Trace size is that of the last buffered recording, as stored on disk (compressed).
+    if [ "$record" != ERR ] && [ "$native" != ERR ]; then
+        local bytes; bytes=$(stat -c %s "$trace")
+        trace_mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f\n", b / 1e6 }')
+        trace_rate=$(awk -v b="$bytes" -v a="${native%% *}" 'BEGIN { if (a < 1) a = 1; printf "%.1f\n", b / 1e6 / (a / 1000) }')
+    fi
+    record_x[$name]=$(ratio "$record" "$native")
+    replay_x[$name]=$(ratio "$replay" "$native")
+    record_n_x[$name]=$(ratio "$record_n" "$native")
+    replay_n_x[$name]=$(ratio "$replay_n" "$native")
+    printf '| %-40s | %9s | %9s | %9s | %11s | %11s | %9s | %8s | %8s | %10s | %10s | %8s | %8s | %10s |\n' \
+        "$name" "$(cell "$native")" "$(cell "$record")" "$(cell "$replay")" "$(cell "$record_n")" "$(cell "$replay_n")" \
+        "$(cell "$strace_t")" "${record_x[$name]}" "${replay_x[$name]}" "${record_n_x[$name]}" "${replay_n_x[$name]}" \
+        "$(ratio "$strace_t" "$native")" "$trace_mb" "$trace_rate"
+    rm -f "$trace" "$trace_n"
+    cd "$work" || exit 1
 }
 
-bench "sha256sum 50MB" ":" "$work" sha256sum "$work/big.bin"
-bench "python3 -c pass" ":" "$work" /usr/bin/python3 -c pass
-bench "python3 20 imports + file I/O" ":" "$work" /usr/bin/python3 "$work/imports.py"
-bench "sh -c 'seq|sort -rn|head'" ":" "$work" sh -c 'seq 1 200000 | sort -rn | head -5'
-bench "make -j2 (20 files)" "rm -f $work/mk/*.o $work/mk/prog" "$work/mk" make -j2
-echo "ratios are wall time relative to the native run; trace_MB/s is trace bytes per second of native run time; deflate is raw/stored bytes"
+printf '| %-40s | %9s | %9s | %9s | %11s | %11s | %9s | %8s | %8s | %10s | %10s | %8s | %8s | %10s |\n' \
+    workload "native ms" "record ms" "replay ms" "record -n ms" "replay -n ms" "strace ms" "record x" "replay x" \
+    "record -n x" "replay -n x" "strace x" "trace MB" "trace MB/s"
+printf '|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n' "$(printf -- '-%.0s' {1..42})" \
+    "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..10})" \
+    "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..10})" \
+    "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..11})" \
+    "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..9})" \
+    "$(printf -- '-%.0s' {1..11})"
+
+cp_name="cp -a ($cp_files files, $cp_mb MB)"
+python_name="python3 20 imports + file I/O"
+# The goal workloads first, so their numbers arrive early.
+# cp -a and sort write 56 and 200 MB: sync after removing the last run's output so that every
+# run starts with no dirty pages and none pays for the writeback of the one before.
+bench "$cp_name" "rm -rf '$work/cp-dst'; sync" "$work" cp -a "$work/cp-src" "$work/cp-dst"
+bench "$python_name" ":" "$work" "$python" "$work/imports.py"
+# A fresh output file each run: truncating the last run's 200 MB would be timed too.
+bench "sort $sort_mb MB" "rm -f '$work/sort.out'; sync" "$work" sort "$work/sort.txt" -o "$work/sort.out"
+bench "sh -c 'seq 1 2000000|sort|uniq -c|wc -l'" ":" "$work" sh -c 'seq 1 2000000 | sort | uniq -c | wc -l'
+# Cheap extras: raw read throughput, fixed start-up cost, and many short-lived processes.
+bench "sha256sum 50 MB" ":" "$work" sha256sum "$work/big.bin"
+bench "python3 -c pass" ":" "$work" "$python" -c pass
+bench "make -j2 (20 files)" "rm -f '$work'/mk/*.o '$work/mk/prog'" "$work/mk" make -j2
+
+echo
+echo "median wall time of $runs runs (\"ms [k]\": only k runs fit in the ${cell_budget} s cell budget); x = ratio to native;"
+echo "-n = record -n, without syscall buffering; trace MB is the buffered recording on disk, trace MB/s is per second of native run time"
+# goal LABEL RECORD_X_ARRAY REPLAY_X_ARRAY: PASS/MISS of record <= 2.0x and replay <= 1.5x.
+goal() {
+    local label=$1 name verdicts=()
+    local -n rec=$2 rep=$3
+    for name in "$cp_name" "$python_name"; do
+        local r=${rec[$name]} p=${rep[$name]} verdict=MISS
+        if awk -v r="$r" -v p="$p" 'BEGIN { exit !(r ~ /^[0-9.]+$/ && p ~ /^[0-9.]+$/ && r <= 2.0 && p <= 1.5) }'; then verdict=PASS; fi
+        [[ $r == *[0-9] ]] && r="${r}x"
+        [[ $p == *[0-9] ]] && p="${p}x"
+        verdicts+=("${name%% (*} $verdict (record $r, replay $p)")
+    done
+    echo "goal $label: ${verdicts[0]}; ${verdicts[1]}"
+}
+goal "(record <= 2.0x, replay <= 1.5x native), with syscall buffering" record_x replay_x
+if [ "$have_n" = 1 ]; then
+    goal "without syscall buffering (-n)" record_n_x replay_n_x
+else
+    echo "goal without syscall buffering (-n): n/a (rr-launch record has no --no-syscall-buffer option)"
+fi
+echo "bench took $(( $(date +%s) - bench_start )) s"
+exit "$failed"

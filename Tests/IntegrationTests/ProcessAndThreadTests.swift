@@ -151,12 +151,21 @@ import Testing
             return nil
         }.first
         var changedTid: Int32?
-        _ = try TraceSurgery.rewriteFirstSyscall(in: trace, to: tampered) { call in
+        let traced = try TraceSurgery.rewriteFirstSyscall(in: trace, to: tampered) { call in
             guard call.tid != mainTid, call.number.name == "read" else { return nil }
             changedTid = call.tid.rawValue
             var updated = call
             updated.arguments[2] += 1  // the thread's read asks for one byte more than it did
             return updated
+        }
+        if !traced {
+            // With syscall buffering the read is a record of the thread's buffer: claim it was another call.
+            _ = try TraceSurgery.rewriteFirstBufferedRecord(in: trace, to: tampered) { record in
+                guard record.tid != mainTid, record.number.name == "read" else { return false }
+                changedTid = record.tid.rawValue
+                record.number = .getpid
+                return true
+            }
         }
         let tid = try #require(changedTid, "the recording has a read in a second thread")
         let replayed = try Harness.replay(tampered)

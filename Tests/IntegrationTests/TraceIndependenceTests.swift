@@ -46,6 +46,11 @@ import Testing
             var updated = event
             updated.writes = [.init(address: write.address, bytes: Array("bonjour rply".utf8))]
             return updated
+        } || TraceSurgery.rewriteFirstBufferedRecord(in: trace, to: tampered) { record in
+            // With syscall buffering the read is a record in a buffer flush.
+            guard record.number.name == "pread64", record.output.starts(with: Array("hello replay".utf8)) else { return false }
+            record.output.replaceSubrange(0..<12, with: Array("bonjour rply".utf8))
+            return true
         }
         #expect(changed)
         let replayed = try Harness.replay(tampered)

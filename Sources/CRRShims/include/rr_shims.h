@@ -76,4 +76,10 @@ rr_shim_result rr_shim_set_sigmask(pid_t pid, uint64_t mask);
 /// kill(pid, sig) with errno captured.
 rr_shim_result rr_shim_kill(pid_t pid, int sig);
 
+/// A copy of descriptor `fd` of process `pid` in the calling process (pidfd_getfd), or -errno.
+int rr_shim_copy_descriptor(pid_t pid, int fd);
+
+/// Stops a perf event from counting (PERF_EVENT_IOC_DISABLE); 0 or -errno.
+int rr_shim_disable_perf_event(int fd);
+
 #endif
