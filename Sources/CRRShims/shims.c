@@ -186,3 +186,8 @@ int rr_shim_copy_descriptor(pid_t pid, int fd) {
 int rr_shim_disable_perf_event(int fd) {
     return ioctl(fd, 0x2401, 0) < 0 ? -errno : 0;
 }
+
+/* tgkill(tgid, tid, sig): a signal for one thread; 0 or -errno. */
+int rr_shim_tgkill(pid_t tgid, pid_t tid, int sig) {
+    return syscall(SYS_tgkill, tgid, tid, sig) < 0 ? -errno : 0;
+}

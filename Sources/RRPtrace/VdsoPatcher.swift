@@ -2,7 +2,9 @@ import RRCore
 
 /// Makes the vDSO's time functions do real syscalls. They otherwise read kernel-shared memory
 /// ([vvar]) without entering the kernel, which neither ptrace nor replay can see. Each function's
-/// first bytes become `mov eax, NR; syscall; ret`, in record and replay alike.
+/// first bytes become `mov eax, NR; syscall; nopl 0(%rax,%rax); ret`, in record and replay alike
+/// (the functions are at least 40 bytes long). The five-byte nop gives syscall-site patching
+/// room for its jump, so that buffered time calls need no ptrace stop.
 public enum VdsoPatcher {
     static let replacements: [(symbols: [String], number: SyscallNumber)] = [
         (["__vdso_clock_gettime", "clock_gettime"], .clock_gettime),
@@ -22,7 +24,7 @@ public enum VdsoPatcher {
                 guard let offset = symbols[name], offset < UInt64(image.count) else { continue }
                 let value = UInt32(number.rawValue)
                 let stub: [UInt8] = [0xb8, UInt8(value & 0xff), UInt8(value >> 8 & 0xff), UInt8(value >> 16 & 0xff),
-                                     UInt8(value >> 24), 0x0f, 0x05, 0xc3]
+                                     UInt8(value >> 24), 0x0f, 0x05, 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3]
                 try tracee.writeMemory(at: vdso.start + offset, bytes: stub)
             }
         }

@@ -50,6 +50,9 @@ final class RecordedTask {
     /// A buffered syscall blocked and goes on as a traced syscall from the page's traced slot;
     /// it is part of the buffer's record, not an event of its own.
     var inBlockedBufferedCall = false
+    /// The supervisor sent SIGSTOP to get the thread out of a buffered syscall that blocked
+    /// without a desched signal (the thread had it blocked).
+    var interruptRequested = false
 
     init(tracee: Tracee, process: RecordedProcess, awaitingInitialStop: Bool) {
         self.tracee = tracee

@@ -130,11 +130,16 @@ public final class Recorder {
             let runner = scheduler.runner!
             let othersWaiting = scheduler.hasOtherWork
             // An execve is never treated as blocked: other threads of its process die inside it.
-            let timeout: Int64? = othersWaiting && !runner.isInExecve ? (scheduler.runnerInSyscall ? 20_000_000 : 2_000_000_000) : nil
+            // A thread with a syscall buffer may block in a buffered syscall with the desched
+            // signal blocked: checked for after a short while.
+            let userTimeout: Int64 = runner.buffer != nil && !runner.interruptRequested ? 50_000_000 : 2_000_000_000
+            let timeout: Int64? = othersWaiting && !runner.isInExecve ? (scheduler.runnerInSyscall ? 20_000_000 : userTimeout) : nil
             let reported = try timeout.map { try Stop.wait(for: Tid(-1), timeout: $0) } ?? (try Stop.wait(for: Tid(-1)))
             guard let (tid, stop) = reported else {
                 if scheduler.runnerInSyscall {
                     try moveIntoKernel(runner)  // a slow syscall: let the others run meanwhile
+                } else if userTimeout < 2_000_000_000 {
+                    interruptIfBlockedInBufferedSyscall(runner)
                 } else if !warnedAboutSpinning {
                     warnedAboutSpinning = true
                     reportError(tool: "rr-supervisor", "warning: thread \(runner.tid) has run 2 s without a syscall; other threads wait until it makes one (preempting user code is not supported yet)")
@@ -288,6 +293,7 @@ public final class Recorder {
                 return
             }
             if try handleDeschedSignal(task, signal) { return }
+            task.interruptRequested = false
             try signalStop(task, signal)
         case let .exited(_, status), let .killed(_, status):
             task.closeDeschedDescriptor()

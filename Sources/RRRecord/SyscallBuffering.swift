@@ -87,10 +87,17 @@ extension Recorder {
     /// here (its user code since its last event would run in another order in replay). Returns
     /// false if this was not a desched signal.
     func handleDeschedSignal(_ task: RecordedTask, _ signal: SignalNumber) throws -> Bool {
-        guard signal == SyscallBufferLayout.deschedSignal, task.buffer != nil else { return false }
-        let siginfo = try task.tracee.siginfo()
-        let code = siginfo.loadLittleEndian(UInt32.self, at: 8)
-        guard (1...6).contains(code) else { return false }
+        guard task.buffer != nil else { return false }
+        if signal == .sigstop && task.interruptRequested {
+            task.interruptRequested = false  // our own SIGSTOP (see interruptIfBlockedInBufferedSyscall)
+        } else {
+            guard signal == SyscallBufferLayout.deschedSignal else { return false }
+            let code = try task.tracee.siginfo().loadLittleEndian(UInt32.self, at: 8)
+            guard (1...6).contains(code) else { return false }  // the kernel's POLL_* codes, not a kill()
+        }
+        // Stop counting: each ptrace stop switches the thread out and would raise the signal
+        // again. A thread preempted before its syscall then makes it unwatched; if that call
+        // blocks, interruptIfBlockedInBufferedSyscall gets it out.
         if let descriptor = task.deschedDescriptor { _ = rr_shim_disable_perf_event(descriptor) }
         var registers = try task.tracee.registers()
         let interrupted = [-512, -513, -514, -516].contains(registers.syscallResult)
@@ -105,6 +112,19 @@ extension Recorder {
         try task.tracee.resume(task.resumeMode)
         scheduler.setRunner(task, inSyscall: false)
         return true
+    }
+
+    /// The running thread has not stopped for a while and others wait: if it sleeps in a buffered
+    /// syscall (its desched signal blocked by its signal mask), SIGSTOP, which cannot be blocked,
+    /// interrupts the call like the desched signal would.
+    func interruptIfBlockedInBufferedSyscall(_ task: RecordedTask) {
+        guard let text = try? ProcFiles.read("/proc/\(task.tid)/syscall") else { return }
+        // "number arg1 ... arg6 sp pc" while the thread sleeps in a syscall
+        let fields = String(decoding: text, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard fields.count >= 9, let pc = UInt64(fields[8].dropFirst(2), radix: 16),
+              pc == SyscallBufferLayout.recordedSlot + 2 else { return }
+        task.interruptRequested = true
+        _ = rr_shim_tgkill(task.process.leader.rawValue, task.tid.rawValue, SIGSTOP)
     }
 
     /// A stop just after an untraced syscall instruction (a signal arriving as it returned):

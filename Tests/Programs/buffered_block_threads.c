@@ -5,12 +5,13 @@
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static int to_reader[2], to_poller[2];
+static int to_reader[2], to_poller[2], to_masked[2];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ready = PTHREAD_COND_INITIALIZER;
 static int stage;
@@ -44,11 +45,24 @@ static void *poller(void *arg) {
     return NULL;
 }
 
+/* Blocks every signal (the desched signal too) before it blocks in a buffered read. */
+static void *masked_reader(void *arg) {
+    (void)arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    char buf[16] = {0};
+    ssize_t n = read(to_masked[0], buf, sizeof buf - 1);
+    printf("masked reader: got %zd bytes: %s\n", n, buf);
+    return NULL;
+}
+
 int main(void) {
-    if (pipe(to_reader) != 0 || pipe(to_poller) != 0) return 2;
-    pthread_t r, p;
+    if (pipe(to_reader) != 0 || pipe(to_poller) != 0 || pipe(to_masked) != 0) return 2;
+    pthread_t r, p, m;
     pthread_create(&r, NULL, reader, NULL);
     pthread_create(&p, NULL, poller, NULL);
+    pthread_create(&m, NULL, masked_reader, NULL);
     for (int i = 0; i < 3; i++) {
         pause_ms(30);
         char msg[32];
@@ -62,8 +76,11 @@ int main(void) {
     stage = 1;
     pthread_cond_signal(&ready);
     pthread_mutex_unlock(&lock);
+    pause_ms(30);
+    if (write(to_masked[1], "masked", 6) != 6) return 5;
     pthread_join(r, NULL);
     pthread_join(p, NULL);
+    pthread_join(m, NULL);
     printf("main: done\n");
     return 0;
 }

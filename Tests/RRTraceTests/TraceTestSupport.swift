@@ -60,6 +60,12 @@ let sampleEvents: [(String, TraceEvent)] = [
                                                 position: .userSpace(rip: 0x401234, registerDigest: 0x0123_4567_89ab_cdef)))),
     ("exit with registers", .exit(ExitEvent(tid: Tid(7), waitStatus: 42 << 8, finalRegisters: sampleRegisters(3)))),
     ("exit without registers", .exit(ExitEvent(tid: Tid(7), waitStatus: 0x86, finalRegisters: nil))),
+    ("patch", .patch(PatchEvent(tid: Tid(5), number: .read, arguments: [1, 2, 3, 4, 5, 6], entryDigest: 77, site: 0x7fff_0000_1000,
+                                writes: [MemoryWrite(address: 0x1000, bytes: [0xe9, 1, 2, 3, 4]), MemoryWrite(address: 0x2000, bytes: [])]))),
+    // Flushes travel as messages of type 4.
+    ("syscall buffer flush", .bufferFlush(SyscallBufferFlush(tid: Tid(-1), offset: 24, flags: [.reset], records: [9, 8, 7]))),
+    ("empty syscall buffer flush", .bufferFlush(SyscallBufferFlush(tid: Tid(3), offset: 0, flags: [.blockedInNext, .stoppedAfterNextSyscall],
+                                                                   records: []))),
 ]
 
 /// One sample of every message kind, every event shape included.
@@ -69,10 +75,6 @@ let sampleMessages: [(String, Message)] = [
                                    workingDirectory: "/home/user"))),
     ("file content", .fileContent(hash: sampleHash(9), bytes: pseudoRandomBytes(1000))),
     ("empty file content", .fileContent(hash: sampleHash(10), bytes: [])),
-    ("syscall buffer flush", .event(.bufferFlush(SyscallBufferFlush(tid: Tid(-1), offset: 24, flags: [.reset], records: [9, 8, 7])))),
-    ("empty syscall buffer flush", .event(.bufferFlush(SyscallBufferFlush(tid: Tid(3), offset: 0, flags: [.blockedInNext], records: [])))),
-    ("patch", .event(.patch(PatchEvent(tid: Tid(5), number: .read, arguments: [1, 2, 3, 4, 5, 6], entryDigest: 77, site: 0x7fff_0000_1000,
-                                       writes: [MemoryWrite(address: 0x1000, bytes: [0xe9, 1, 2, 3, 4])])))),
     ("end", .end(TraceEnd(eventCount: 12, exitStatus: 0, error: ""))),
     ("end with error", .end(TraceEnd(eventCount: .max, exitStatus: -1, error: "unsupported syscall: clone"))),
 ] + sampleEvents.map { ("event: " + $0.0, Message.event($0.1)) }

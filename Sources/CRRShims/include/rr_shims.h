@@ -79,6 +79,9 @@ rr_shim_result rr_shim_kill(pid_t pid, int sig);
 /// A copy of descriptor `fd` of process `pid` in the calling process (pidfd_getfd), or -errno.
 int rr_shim_copy_descriptor(pid_t pid, int fd);
 
+/// tgkill(tgid, tid, sig): a signal for one thread; 0 or -errno.
+int rr_shim_tgkill(pid_t tgid, pid_t tid, int sig);
+
 /// Stops a perf event from counting (PERF_EVENT_IOC_DISABLE); 0 or -errno.
 int rr_shim_disable_perf_event(int fd);
 
