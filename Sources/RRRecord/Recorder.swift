@@ -48,6 +48,8 @@ public final class Recorder {
     var mainTid = Tid(0)
     var mainStatus: Int32 = 0
     private var warnedAboutSpinning = false
+    /// How long the runner has gone without a stop while others waited (nanoseconds).
+    private var quietTime: Int64 = 0
     var warnedSharedFiles: Set<String> = []
     /// For --stats style reports (RR_SWIFT_STATS): ptrace stops handled and syscalls buffered.
     var stopCount = 0
@@ -138,14 +140,17 @@ public final class Recorder {
             guard let (tid, stop) = reported else {
                 if scheduler.runnerInSyscall {
                     try moveIntoKernel(runner)  // a slow syscall: let the others run meanwhile
-                } else if userTimeout < 2_000_000_000 {
-                    interruptIfBlockedInBufferedSyscall(runner)
-                } else if !warnedAboutSpinning {
+                    continue
+                }
+                quietTime += timeout ?? 0
+                if userTimeout < 2_000_000_000 { interruptIfBlockedInBufferedSyscall(runner) }
+                if quietTime >= 2_000_000_000 && !warnedAboutSpinning {
                     warnedAboutSpinning = true
                     reportError(tool: "rr-supervisor", "warning: thread \(runner.tid) has run 2 s without a syscall; other threads wait until it makes one (preempting user code is not supported yet)")
                 }
                 continue
             }
+            quietTime = 0
             if tid == runner.tid {
                 try handle(tid, stop)
             } else if runner.isInExecve, let other = scheduler.task(tid), other.process === runner.process {
