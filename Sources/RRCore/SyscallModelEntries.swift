@@ -23,6 +23,7 @@ extension SyscallModel {
         .signalfd, .signalfd4, .setrlimit, .alarm, .pause, .rt_sigsuspend, .msync, .mlock, .munlock,
         .mlockall, .munlockall, .membarrier, .readahead, .mknod, .mknodat, .ioprio_get, .ioprio_set,
         .sync_file_range, .personality, .setfsuid, .setfsgid, .tee, .vmsplice, .restart_syscall,
+        .setxattr, .lsetxattr, .fsetxattr, .removexattr, .lremovexattr, .fremovexattr,
     ]
 
     static let specs: [SyscallSpec] = [
@@ -166,6 +167,7 @@ extension SyscallModel {
         0x5452: 0,  // FIOASYNC
         0x802c_542a: 44,  // TCGETS2
         0x8008_6601: 4,  // FS_IOC_GETFLAGS
+        0x4004_9409: 0,  // FICLONE (cp tries a reflink copy first)
     ]
 
     @Sendable static func validateIoctl(_ args: [UInt64]) -> String? {

@@ -8,8 +8,9 @@
                                        also write the same messages as a new stream whose
                                        blocks are cut every N raw bytes (messages span blocks)
 
-Prints the stream header, every block, every message and a one-line summary of every event, and
-checks the ordering rules of README sections 3.3 and 4.9 (which threads may have events where).
+Prints the stream header, every block, every message and a one-line summary of every event and
+syscall-buffer flush (with each buffered syscall), and checks the ordering rules of README
+sections 3.3, 4.9 and 8.7 (which threads may have events and flushes where).
 Exit status: 0 complete (or --partial), 1 corrupt or unsupported, 2 truncated.
 """
 import argparse
@@ -31,7 +32,13 @@ MAX_MESSAGE_SIZE = 1 << 30      # payload length limit of one message
 MAX_STRING_COUNT = 1 << 20      # element limit of a string list
 
 MESSAGE_KINDS = {1: "header", 2: "event", 3: "fileContent", 4: "syscallBufferFlush", 5: "end"}
-EVENT_KINDS = {1: "exec", 2: "syscall", 3: "instructionTrap", 4: "signal", 5: "exit", 6: "syscallEntry", 7: "taskCreated"}
+EVENT_KINDS = {1: "exec", 2: "syscall", 3: "instructionTrap", 4: "signal", 5: "exit", 6: "syscallEntry", 7: "taskCreated",
+               8: "patch"}
+FLUSH_FLAGS = {1: "reset", 2: "blockedInNext", 4: "stoppedAfterNextSyscall"}
+RECORDS_AREA_SIZE = 256 * 1024 - 64   # a thread's buffer: 64-byte header, then the records
+RECORD_HEADER_SIZE = 16         # a buffered syscall's record: u32 size, i32 number, i64 result
+RRCALLS = {1000: "rrcall_init_process", 1001: "rrcall_init_thread"}   # the preload library's calls
+CLONE_VM, CLONE_THREAD = 0x100, 0x10000
 REGISTER_NAMES = ("r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi orig_rax rip cs "
                   "eflags rsp ss fs_base gs_base ds es fs gs").split()
 SIGNALS = dict(enumerate(("HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM "
@@ -88,11 +95,48 @@ _SYSCALLS_424 = (
 
 
 def syscall_name(number):
+    if number in RRCALLS:
+        return RRCALLS[number]
     if 0 <= number < len(_SYSCALLS_0):
         return _SYSCALLS_0[number]
     if 424 <= number < 424 + len(_SYSCALLS_424):
         return _SYSCALLS_424[number - 424]
     return "syscall_%d" % number
+
+
+# The data a buffered syscall's record holds (README section 8.5), by syscall number: a fixed size,
+# "result" (the result's value in bytes when it is >= 0, else none), or a function of the result.
+def _counted(result):
+    return max(result, 0)
+
+
+_RECORD_DATA = {
+    0: _counted, 17: _counted, 19: _counted, 89: _counted, 217: _counted, 267: _counted, 318: _counted,  # read pread64 readv readlink getdents64 readlinkat getrandom
+    4: 144, 5: 144, 6: 144, 262: 144, 332: 256,            # stat fstat lstat newfstatat: struct stat; statx: struct statx
+    96: 16, 228: 16,                                       # gettimeofday, clock_gettime
+    45: lambda r: 8 + 128 + _counted(r),                   # recvfrom: address length, address, data
+    47: lambda r: 56 + 16 * 16 + 128 + 1024 + _counted(r),  # recvmsg: msghdr, 16 iovecs, name, control, data
+    232: lambda r: 12 * _counted(r), 281: lambda r: 12 * _counted(r),  # epoll_wait, epoll_pwait: 12 bytes an event
+    16: (4, 60),                                           # ioctl: FIONREAD int or TCGETS termios
+    14: (0, 8),                                            # rt_sigprocmask: the old mask, if asked for
+    7: "poll", 271: "poll",                                # poll, ppoll: 8 bytes a pollfd, then 16 bytes
+}
+_RECORD_NO_DATA = {1, 2, 3, 8, 10, 18, 20, 21, 28, 39, 44, 46, 72, 102, 104, 107, 108, 110, 186, 201, 202, 257, 269, 439}
+
+
+def record_data_length(number, result, stored):
+    """The unpadded data length of a record whose data area holds `stored` bytes (a multiple of 8),
+    or None if the syscall is not one the preload library buffers or the size does not fit."""
+    rule = 0 if number in _RECORD_NO_DATA else _RECORD_DATA.get(number)
+    if rule is None:
+        return None
+    if rule == "poll":
+        return stored if stored >= 16 and stored % 8 == 0 else None
+    candidates = rule if isinstance(rule, tuple) else (rule(result) if callable(rule) else rule,)
+    for length in candidates:
+        if (length + 7) & ~7 == stored:
+            return length
+    return None
 
 
 def signal_name(number):
@@ -214,6 +258,12 @@ def decode_event(r):
     elif kind == 5:  # exit
         e["wait_status"] = r.i32()
         e["final_registers"] = r.optional(registers)
+    elif kind == 8:  # patch
+        e["number"] = r.i64()
+        e["arguments"] = [r.u64() for _ in range(6)]
+        e["entry_digest"] = r.u64()
+        e["site"] = r.u64()
+        e["writes"] = [(r.u64(), r.blob()) for _ in range(r.u32())]
     else:            # 6 syscallEntry, 7 taskCreated (tid = the parent)
         if kind == 7:
             e["child"] = r.i32()
@@ -238,12 +288,64 @@ def decode_message(kind, payload):
             raise Corrupt("file content message claims %d bytes but holds %d" % (m["size"], len(payload) - 40))
         m["bytes"] = r.take(m["size"])
     elif kind == 4:
-        m = {"tid": r.i32(), "records": r.blob()}
+        m = {"tid": r.i32(), "offset": r.u32(), "flags": r.u8(), "records": r.blob()}
+        if m["flags"] & ~0x7:
+            raise Corrupt("syscall-buffer flush with unknown flags 0x%x" % m["flags"])
+        m["calls"] = buffered_records(m["records"])
     else:
         m = {"events": r.u64(), "status": r.i32(), "error": r.string()}
     if not r.at_end():
         raise Corrupt("message of type %s has trailing bytes" % MESSAGE_KINDS[kind])
     return m
+
+
+def buffered_records(records):
+    """Splits a flush's record bytes into (number, result, data) records, checking their sizes."""
+    calls, position = [], 0
+    while position < len(records):
+        if len(records) - position < RECORD_HEADER_SIZE:
+            raise Corrupt("syscall-buffer flush ends inside a record header (at byte %d of %d)" % (position, len(records)))
+        size, number, result = struct.unpack_from("<Iiq", records, position)
+        if size < RECORD_HEADER_SIZE or size % 8 or size > len(records) - position:
+            raise Corrupt("syscall-buffer record at byte %d has a bad size %d" % (position, size))
+        data = records[position + RECORD_HEADER_SIZE:position + size]
+        length = record_data_length(number, result, len(data))
+        if length is None:
+            raise Corrupt("syscall-buffer record at byte %d: %s = %d with %d bytes of data is not one the "
+                          "preload library makes" % (position, syscall_name(number), result, len(data)))
+        calls.append((number, result, data[:length]))
+        position += size
+    return calls
+
+
+def flush_summary(m):
+    flags = "|".join(name for bit, name in sorted(FLUSH_FLAGS.items()) if m["flags"] & bit) or "none"
+    calls = "; ".join("%s = %d (%d bytes)" % (syscall_name(n), result, len(data)) for n, result, data in m["calls"])
+    return ("tid %d: flush at offset %d, flags 0x%x (%s), %d record bytes, %d buffered syscalls%s"
+            % (m["tid"], m["offset"], m["flags"], flags, len(m["records"]), len(m["calls"]), ": " + calls if calls else ""))
+
+
+STUB_ENTER = bytes.fromhex("488da42400ffffff")   # lea -256(%rsp), %rsp
+STUB_LEAVE = bytes.fromhex("488da42400010000")   # lea 256(%rsp), %rsp
+
+
+def patch_text(e):
+    """The patch's writes; the stub and the site's jump are described if they have the usual shape."""
+    text = "writes=" + ",".join("%d@0x%x" % (len(b), a) for a, b in e["writes"])
+    if len(e["writes"]) == 2:
+        (stub_at, stub), (site_at, site) = e["writes"]
+        moved = len(site) - 2
+        if (site_at == e["site"] and len(site) >= 5 and site[0] == 0xE9 and site[5:] == b"\x90" * (len(site) - 5)
+                and (site_at + 5 + struct.unpack_from("<i", site, 1)[0]) & 0xFFFFFFFFFFFFFFFF == stub_at
+                and len(stub) == 26 + moved and stub[:8] == STUB_ENTER and stub[8] == 0xE8 and stub[13:21] == STUB_LEAVE
+                and stub[21 + moved] == 0xE9
+                and (stub_at + len(stub) + struct.unpack_from("<i", stub, 22 + moved)[0]) & 0xFFFFFFFFFFFFFFFF == site_at + len(site)):
+            trampoline = (stub_at + 13 + struct.unpack_from("<i", stub, 9)[0]) & 0xFFFFFFFFFFFFFFFF
+            text += " (site: jmp 0x%x + %d nops; stub: call trampoline 0x%x, %d displaced bytes, jmp 0x%x)" % (
+                stub_at, len(site) - 5, trampoline, moved, site_at + len(site))
+        else:
+            text += " (unusual stub shape)"
+    return text
 
 
 def shell_status(wait_status):
@@ -279,6 +381,9 @@ def event_summary(e):
         call = "%s(%s) entry-digest=%016x" % (syscall_name(e["number"]), ", ".join("0x%x" % a for a in e["arguments"]),
                                              e["entry_digest"])
         return ("entry of " + call) if k == "syscallEntry" else ("%s creating task %d" % (call, e["child"]))
+    if k == "patch":
+        return "patch of the %s site at 0x%x, entry-digest=%016x  %s" % (syscall_name(e["number"]), e["site"],
+                                                                       e["entry_digest"], patch_text(e))
     if k == "instructionTrap":
         return ("%s at 0x%x -> rax=0x%x rdx=0x%x rcx=0x%x"
                 % (("rdtsc", "rdtscp")[e["trap"] - 1], e["rip"], e["rax"], e["rdx"], e["rcx"]))
@@ -393,6 +498,9 @@ class MessageChecker:
         self.live = set()         # recorded tids started by an exec or taskCreated and not yet exited
         self.in_syscall = {}      # tid -> its syscallEntry or taskCreated event whose syscall is unfinished
         self.main_tid, self.main_status = None, None
+        self.flushes, self.buffered = 0, 0
+        self.buffers = {}         # tid -> [buffer address, offset its next flush must have] (README 8.7)
+        self.signal_due = None    # tid whose stoppedAfterNextSyscall flush must be followed by its signal event
 
     def feed(self, data):
         self.buffer += data
@@ -435,6 +543,10 @@ class MessageChecker:
         elif tid not in self.live:
             raise Corrupt("event %d (%s) is for tid %d, which no exec or taskCreated event started "
                           "or which has already exited" % (n, k, tid))
+        if self.signal_due is not None and (k, tid) != ("signal", self.signal_due):
+            raise Corrupt("event %d (%s of tid %d) follows a stoppedAfterNextSyscall flush of tid %d, "
+                          "which must be followed by that thread's signal event" % (n, k, tid, self.signal_due))
+        self.signal_due = None
         open_call = self.in_syscall.pop(tid, None)
         if open_call is not None:
             same_call = (e.get("number") == open_call["number"] and e.get("arguments") == open_call["arguments"]
@@ -453,10 +565,42 @@ class MessageChecker:
             if e["child"] in self.live:
                 raise Corrupt("event %d: tid %d creates task %d, which is already live" % (n, tid, e["child"]))
             self.live.add(e["child"])
+            flags = {56: e["arguments"][0], 57: 0}.get(e["number"], CLONE_VM)   # vfork: CLONE_VM
+            self.buffers.pop(e["child"], None)
+            if not flags & (CLONE_VM | CLONE_THREAD) and tid in self.buffers:
+                self.buffers[e["child"]] = list(self.buffers[tid])   # a forked child keeps a copy of the buffer
+        elif k == "exec":
+            self.buffers.pop(tid, None)
+            self.buffers.pop(e["former_tid"], None)
+        elif k == "syscall" and e["number"] == 1001:   # rrcall_init_thread(buffer, size, desched fd)
+            self.buffers[tid] = [e["arguments"][0], 0]
         elif k == "exit":
             self.live.discard(tid)
             if tid == self.main_tid:
                 self.main_status = shell_status(e["wait_status"])
+
+    def check_flush(self, m):
+        """README section 8.7: a flush is of a live thread with a buffer, continues where the
+        thread's previous flush left off (or at 0 after a reset) and is sent before the event of
+        the stop where it was taken."""
+        tid = m["tid"]
+        if self.events == 0 or tid not in self.live:
+            raise Corrupt("flush for tid %d after event %d, which is not a live task" % (tid, self.events))
+        if self.signal_due is not None:
+            raise Corrupt("flush for tid %d between a stoppedAfterNextSyscall flush and its signal event" % tid)
+        buffer = self.buffers.get(tid)
+        if buffer is None:
+            raise Corrupt("flush for tid %d, which has no syscall buffer (no rrcall_init_thread)" % tid)
+        if m["offset"] != buffer[1]:
+            raise Corrupt("flush for tid %d at offset %d; its buffer's unsent records start at %d"
+                          % (tid, m["offset"], buffer[1]))
+        if m["offset"] + len(m["records"]) > RECORDS_AREA_SIZE:
+            raise Corrupt("flush for tid %d ends beyond the records area" % tid)
+        buffer[1] = 0 if m["flags"] & 1 else m["offset"] + len(m["records"])
+        if m["flags"] & 4:
+            self.signal_due = tid
+        self.flushes += 1
+        self.buffered += len(m["calls"])
 
     def message(self, kind, payload):
         m = decode_message(kind, payload)
@@ -486,8 +630,8 @@ class MessageChecker:
             self.hashes.add(m["hash"])
             print(where + "sha256 %s, %d bytes (hash verified)" % (m["hash"].hex(), m["size"]))
         elif kind == 4:
-            print(where + "tid %d, %d record bytes (reserved; not produced by this version)"
-                  % (m["tid"], len(m["records"])))
+            self.check_flush(m)
+            print(where + flush_summary(m))
         else:
             if m["events"] != self.events:
                 raise Corrupt("end message counts %d events, the trace holds %d" % (m["events"], self.events))
@@ -548,7 +692,10 @@ def main():
     except Corrupt as error:
         print("corrupt or unsupported trace: %s" % error)
         return 1
-    print("complete: %d messages, %d events" % (checker.count, checker.events))
+    print("complete: %d messages, %d events" % (checker.count, checker.events)
+          + (", %d syscall-buffer flushes holding %d buffered syscalls (%d events and flushes: the numbering of "
+             "divergence reports and rr-launch dump)" % (checker.flushes, checker.buffered, checker.events + checker.flushes)
+             if checker.flushes else ""))
     if args.reencode:
         reencode(checker.messages, args.reencode, args.block_size)
     return 0
