@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CC ?= cc
 PROGRAMS_DIR ?= .build/programs
 SWIFT_FLAGS ?=
-DEBIAN_PACKAGES := zlib1g-dev libzstd-dev libseccomp-dev libelf-dev libzydis-dev
+DEBIAN_PACKAGES := zlib1g-dev libzstd-dev libseccomp-dev libelf-dev libzydis-dev libssl-dev
 
 .PHONY: all build deps preload programs test bench clean
 

@@ -15,7 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
-        .target(name: "CRRShims"),
+        .target(name: "CRRShims", linkerSettings: [.linkedLibrary("crypto")]),
         // Decodes instructions around a syscall site before it is patched (Debian libzydis-dev).
         .target(name: "CPatchDecoder", linkerSettings: [.linkedLibrary("Zydis")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

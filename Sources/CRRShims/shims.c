@@ -2,6 +2,7 @@
 #include "rr_shims.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <time.h>
 #include <sched.h>
@@ -190,4 +191,11 @@ int rr_shim_disable_perf_event(int fd) {
 /* tgkill(tgid, tid, sig): a signal for one thread; 0 or -errno. */
 int rr_shim_tgkill(pid_t tgid, pid_t tid, int sig) {
     return syscall(SYS_tgkill, tgid, tid, sig) < 0 ? -errno : 0;
+}
+
+/* SHA-256 of a buffer with OpenSSL (which uses the CPU's SHA extensions where there are any):
+ * every file a program maps is hashed at record time and again at replay. */
+int rr_shim_sha256(const uint8_t *bytes, size_t count, uint8_t out[32]) {
+    unsigned int length = 32;
+    return EVP_Digest(bytes, count, out, &length, EVP_sha256(), NULL) == 1 && length == 32 ? 0 : -1;
 }

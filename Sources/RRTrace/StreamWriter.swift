@@ -33,6 +33,31 @@ public final class StreamWriter {
     private var lastBlockTime = time(nil)
     public var secondsSinceLastBlock: Int { time(nil) - lastBlockTime }
 
+    /// Adds a framed fileContent message (type 3) for content `hash`: in blocks of its own, taken
+    /// from `cache` when they were compressed before (see CompressedBlockCache).
+    public func appendFileContent(_ frame: [UInt8], hash: ContentHash, cache: CompressedBlockCache?) throws {
+        guard let cache, frame.count >= CompressedBlockCache.minimumContent else { return try append(frame) }
+        try flush()
+        var start = 0, index = 0
+        while start < frame.count {
+            let end = min(frame.count, start + StreamFormat.blockTarget)
+            let path = cache.path(hash: hash, compression: compression, index: index, rawSize: end - start)
+            let stored: [UInt8]
+            if let cached = cache.load(path) {
+                stored = cached
+            } else {
+                stored = try compression.compress(Array(frame[start..<end]))
+                cache.save(stored, to: path)
+            }
+            try write(StreamFormat.encodeBlock(sequence: sequence, flags: [], rawSize: end - start, stored: stored))
+            rawBytes += UInt64(end - start)
+            sequence += 1
+            lastBlockTime = time(nil)
+            start = end
+            index += 1
+        }
+    }
+
     /// Writes what is pending as a block, so a reader sees everything appended so far.
     public func flush() throws {
         if !pending.isEmpty { try flushBlock(flags: []) }

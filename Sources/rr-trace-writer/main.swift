@@ -20,6 +20,9 @@ struct TraceWriter: ParsableCommand {
     @Option(help: "Block compression: zlib (default) or zstd.")
     var compression: String = "zlib"
 
+    @Option(name: .customLong("block-cache"), help: "A directory where compressed blocks of mapped files are kept between recordings.")
+    var blockCache: String?
+
     func run() throws {
         do {
             let fd: FileDescriptor
@@ -35,7 +38,7 @@ struct TraceWriter: ParsableCommand {
                 throw RRError.usage("unknown compression \(compression) (expected zlib or zstd)")
             }
             let writer = try StreamWriter(output: fd, compression: codec)
-            let pump = MessagePump(input: .standardInput, writer: writer)
+            let pump = MessagePump(input: .standardInput, writer: writer, cache: blockCache.flatMap { CompressedBlockCache(directory: $0) })
             let complete: Bool
             do {
                 complete = try pump.run()
@@ -71,6 +74,7 @@ func withErrnoDescription<T>(_ what: String, _ body: () throws -> T) throws -> T
 struct MessagePump {
     let input: FileDescriptor
     let writer: StreamWriter
+    let cache: CompressedBlockCache?
     final class Flag { var value = true }
     /// Larger frames mean a broken supervisor, not data: refuse rather than buffer without limit.
     static let maximumMessage = 1 << 30
@@ -107,6 +111,16 @@ struct MessagePump {
                 }
                 guard pending.count - complete >= Message.frameHeaderSize + length else { break }
                 if kind == Message.Kind.end.rawValue { sawEnd = true }
+                if kind == Message.Kind.fileContent.rawValue && length >= 32 {
+                    // File contents go in blocks of their own, which the cache may hold already.
+                    try writer.append(Array(pending[0..<complete]))
+                    let frameEnd = complete + Message.frameHeaderSize + length
+                    let hash = ContentHash(bytes: Array(pending[(complete + 5)..<(complete + 37)]))
+                    try writer.appendFileContent(Array(pending[complete..<frameEnd]), hash: hash, cache: cache)
+                    pending.removeSubrange(0..<frameEnd)
+                    complete = 0
+                    continue
+                }
                 complete += Message.frameHeaderSize + length
             }
             if complete > 0 {

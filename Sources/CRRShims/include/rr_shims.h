@@ -3,6 +3,7 @@
 #ifndef RR_SHIMS_H
 #define RR_SHIMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -78,6 +79,9 @@ rr_shim_result rr_shim_kill(pid_t pid, int sig);
 
 /// A copy of descriptor `fd` of process `pid` in the calling process (pidfd_getfd), or -errno.
 int rr_shim_copy_descriptor(pid_t pid, int fd);
+
+/// SHA-256 of `count` bytes into `out` (OpenSSL); 0, or -1 on failure.
+int rr_shim_sha256(const uint8_t *bytes, size_t count, uint8_t out[32]);
 
 /// tgkill(tgid, tid, sig): a signal for one thread; 0 or -errno.
 int rr_shim_tgkill(pid_t tgid, pid_t tid, int sig);

@@ -1,0 +1,60 @@
+import RRCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Compressed blocks of file contents, kept between recordings. A program's executable and
+/// libraries go into every trace of it, and compressing them is most of what the trace-writer
+/// does for a short program; their blocks come out the same each time, so they are compressed
+/// once. A file holds one block's stored bytes after their CRC-32; it is named by the content's
+/// hash, the compression, the block's index and raw size. A damaged or unreadable entry is
+/// ignored (the block is compressed again); the cache never makes a trace differ.
+public final class CompressedBlockCache {
+    let directory: String
+    /// Contents smaller than this are not worth a file of their own.
+    public static let minimumContent = 256 * 1024
+
+    public init?(directory: String) {
+        var current = ""
+        for component in directory.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST { return nil }
+        }
+        self.directory = directory
+    }
+
+    func path(hash: ContentHash, compression: StreamFormat.Compression, index: Int, rawSize: Int) -> String {
+        "\(directory)/\(hash.hex)-\(compression.name)-\(index)-\(rawSize)"
+    }
+
+    func load(_ path: String) -> [UInt8]? {
+        guard let bytes = try? readWholeFile(path), bytes.count >= 4 else { return nil }
+        let stored = Array(bytes[4...])
+        return bytes.loadLittleEndian(UInt32.self, at: 0) == Deflate.crc32(stored) ? stored : nil
+    }
+
+    func save(_ stored: [UInt8], to path: String) {
+        let temporary = path + ".\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        let data = withUnsafeBytes(of: Deflate.crc32(stored).littleEndian) { Array($0) } + stored
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        if written == data.count { rename(temporary, path) } else { unlink(temporary) }
+    }
+
+    private func readWholeFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw RRError.system(call: "open", errno: errno, detail: path) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            result += chunk[0..<n]
+        }
+        return result
+    }
+}
