@@ -13,7 +13,7 @@ import Glibc
 public final class CompressedBlockCache {
     let directory: String
     /// Contents smaller than this are not worth a file of their own.
-    public static let minimumContent = 256 * 1024
+    public static let minimumContent = 32 * 1024
 
     public init?(directory: String) {
         var current = ""

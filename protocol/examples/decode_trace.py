@@ -105,7 +105,9 @@ def syscall_name(number):
 
 
 # The data a buffered syscall's record holds (README section 8.5), by syscall number: a fixed size,
-# "result" (the result's value in bytes when it is >= 0, else none), or a function of the result.
+# a tuple of possible sizes, a function of the result, "poll" (8 bytes a pollfd, then 16), or
+# "upto" (min(result, size argument) bytes; when that is below the result only the padded length
+# is known).
 def _counted(result):
     return max(result, 0)
 
@@ -117,11 +119,13 @@ _RECORD_DATA = {
     45: lambda r: 8 + 128 + _counted(r),                   # recvfrom: address length, address, data
     47: lambda r: 56 + 16 * 16 + 128 + 1024 + _counted(r),  # recvmsg: msghdr, 16 iovecs, name, control, data
     232: lambda r: 12 * _counted(r), 281: lambda r: 12 * _counted(r),  # epoll_wait, epoll_pwait: 12 bytes an event
-    16: (4, 60),                                           # ioctl: FIONREAD int or TCGETS termios
+    191: "upto", 192: "upto", 193: "upto", 194: "upto", 195: "upto", 196: "upto",  # [lf]getxattr, [lf]listxattr
+    16: (4, 60, 0),                                        # ioctl: FIONREAD int, TCGETS termios, FICLONE none
     14: (0, 8),                                            # rt_sigprocmask: the old mask, if asked for
     7: "poll", 271: "poll",                                # poll, ppoll: 8 bytes a pollfd, then 16 bytes
 }
-_RECORD_NO_DATA = {1, 2, 3, 8, 10, 18, 20, 21, 28, 39, 44, 46, 72, 102, 104, 107, 108, 110, 186, 201, 202, 257, 269, 439}
+_RECORD_NO_DATA = {1, 2, 3, 8, 10, 18, 20, 21, 28, 39, 44, 46, 72, 102, 104, 107, 108, 110, 186, 201, 202, 257, 269, 439,
+                   74, 75, 77, 82, 83, 87, 90, 91, 93, 188, 189, 190, 197, 198, 199, 221, 258, 260, 263, 264, 268, 280, 326}
 
 
 def record_data_length(number, result, stored):
@@ -132,6 +136,11 @@ def record_data_length(number, result, stored):
         return None
     if rule == "poll":
         return stored if stored >= 16 and stored % 8 == 0 else None
+    if rule == "upto":   # min(result, the size argument) bytes: the size is not in the record
+        full = _counted(result)
+        if (full + 7) & ~7 == stored:
+            return full
+        return stored if stored < full else None
     candidates = rule if isinstance(rule, tuple) else (rule(result) if callable(rule) else rule,)
     for length in candidates:
         if (length + 7) & ~7 == stored:
