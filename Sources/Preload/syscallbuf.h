@@ -33,8 +33,7 @@
 struct rr_buffer_header {
     uint32_t recorded_bytes; /* bytes of complete records after the header */
     uint32_t busy;           /* 1 while a buffered syscall is being made (no reset then) */
-    uint32_t disabled;       /* set by the supervisor while a vfork child shares this memory */
-    uint32_t reserved[13];
+    uint32_t reserved[14];
 };
 #define RR_BUFFER_HEADER_SIZE 64
 #define RR_RECORDS_SIZE (256 * 1024 - RR_BUFFER_HEADER_SIZE)

@@ -54,6 +54,7 @@ public final class Recorder {
     /// For --stats style reports (RR_SWIFT_STATS): ptrace stops handled and syscalls buffered.
     var stopCount = 0
     var bufferedSyscallCount = 0
+    var waitTimeouts = 0
 
     public init(sink: PipeSink, options: Options) {
         self.sink = sink
@@ -82,7 +83,7 @@ public final class Recorder {
             try sink.send(.end(TraceEnd(eventCount: eventCount, exitStatus: mainStatus, error: "")))
             try sink.flush()
             if options.printsStatistics {
-                reportError(tool: "rr-supervisor", "statistics: \(stopCount) ptrace stops, \(eventCount) events, \(bufferedSyscallCount) buffered syscalls")
+                reportError(tool: "rr-supervisor", "statistics: \(stopCount) ptrace stops, \(eventCount) events, \(bufferedSyscallCount) buffered syscalls, \(waitTimeouts) waits timed out")
             }
             return mainStatus
         } catch {
@@ -138,6 +139,7 @@ public final class Recorder {
             let timeout: Int64? = othersWaiting && !runner.isInExecve ? (scheduler.runnerInSyscall ? 20_000_000 : userTimeout) : nil
             let reported = try timeout.map { try Stop.wait(for: Tid(-1), timeout: $0) } ?? (try Stop.wait(for: Tid(-1)))
             guard let (tid, stop) = reported else {
+                waitTimeouts += 1
                 if scheduler.runnerInSyscall {
                     try moveIntoKernel(runner)  // a slow syscall: let the others run meanwhile
                     continue
@@ -158,6 +160,13 @@ public final class Recorder {
             } else {
                 if debugging { reportError(tool: "record", "queued \(tid): \(stop) (runner \(runner.tid))") }
                 scheduler.queue(tid, stop)
+                // The runner's syscall may wait for the task that just stopped (a pipe between two
+                // processes): let it wait in the kernel now rather than after the grace period.
+                // Threads of its own process keep the grace period: their syscalls' buffers are
+                // not redirected to scratch memory on this path.
+                if scheduler.runnerInSyscall, let other = scheduler.task(tid), other.process !== runner.process, !runner.isInExecve {
+                    try moveIntoKernel(runner)
+                }
             }
         }
         if debugging { reportError(tool: "record", "all tasks ended") }
@@ -221,7 +230,13 @@ public final class Recorder {
         }
     }
 
+    /// Task creation has events of its own in the middle of the call; exec and exit do not wait
+    /// for other tracees.
+    static let neverMovedIntoKernel: Set<SyscallNumber> = [.clone, .clone3, .fork, .vfork, .execve, .execveat, .exit, .exit_group]
+
     private func moveIntoKernel(_ task: RecordedTask) throws {
+        guard let entry = task.pendingEntry, entry.patchedSite == nil,  // skipped: it cannot wait
+              !Self.neverMovedIntoKernel.contains(entry.spec.number) else { return }
         try recordEntry(task)
         scheduler.putInKernel(task)
     }

@@ -1,4 +1,5 @@
 import RRCore
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -45,16 +46,11 @@ public final class CompressedBlockCache {
     }
 
     private func readWholeFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RRError.system(call: "open", errno: errno, detail: path) }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            result += chunk[0..<n]
-        }
-        return result
+        let fd = try FileDescriptor.open(path, .readOnly, options: .closeOnExec)
+        defer { try? fd.close() }
+        let size = try fd.seek(offset: 0, from: .end)
+        guard size <= StreamFormat.maximumBlockSize else { return [] }
+        _ = try fd.seek(offset: 0, from: .start)
+        return try readUpTo(fd, count: Int(size))
     }
 }
