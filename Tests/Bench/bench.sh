@@ -21,7 +21,10 @@ launcher="$root/bin/rr-launch"
 runs=${RUNS:-5}
 cell_budget=${BENCH_CELL_BUDGET_S:-150}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# cp -a copies within a tmpfs: on this VM's disk the writeback of earlier runs made single runs
+# of plain cp vary by 4x, which measured the disk rather than the recorder.
+cpdir=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+trap 'rm -rf "$work" "$cpdir"' EXIT
 export RR_SWIFT_CONFIGURATION=release RR_SWIFT_NO_BUILD=1 RR_SWIFT_TRACE_DIR="$work/traces"
 # Same collation for every mode and every caller: sort's speed depends on the locale.
 export LC_ALL=C
@@ -44,7 +47,7 @@ echo "bench: generating inputs in $work ..." >&2
 # cp -a input: >= 5,000 files of mixed sizes in nested directories: mostly 0-4 KiB, ~5% 64 KiB,
 # ~0.4% 1 MiB; a third random bytes, the rest compressible text, like a real source tree. A fixed
 # seed keeps the tree the same from one make bench to the next.
-"$python" - "$work/cp-src" <<'PY' || { echo "bench: cannot generate the cp -a tree" >&2; exit 1; }
+"$python" - "$cpdir/cp-src" <<'PY' || { echo "bench: cannot generate the cp -a tree" >&2; exit 1; }
 import os, random, sys
 rng = random.Random(1)
 line = b"the quick brown fox jumps over the lazy dog 0123456789\n"
@@ -59,8 +62,8 @@ for a in range(12):
             with open(os.path.join(d, "f%03d.dat" % i), "wb") as f:
                 f.write(data)
 PY
-cp_files=$(find "$work/cp-src" -type f | wc -l)
-cp_mb=$(du -sm "$work/cp-src" | cut -f1)
+cp_files=$(find "$cpdir/cp-src" -type f | wc -l)
+cp_mb=$(du -sm "$cpdir/cp-src" | cut -f1)
 # sort input: ~200 MB of random 76-character lines; base64 of /dev/urandom takes about a second.
 head -c 150000000 /dev/urandom | base64 -w 76 > "$work/sort.txt"
 sort_mb=$(( $(stat -c %s "$work/sort.txt") / 1000000 ))
@@ -180,7 +183,7 @@ python_name="python3 20 imports + file I/O"
 # The goal workloads first, so their numbers arrive early.
 # cp -a and sort write 56 and 200 MB: sync after removing the last run's output so that every
 # run starts with no dirty pages and none pays for the writeback of the one before.
-bench "$cp_name" "rm -rf '$work/cp-dst'; sync" "$work" cp -a "$work/cp-src" "$work/cp-dst"
+bench "$cp_name" "rm -rf '$cpdir/cp-dst'; sync" "$work" cp -a "$cpdir/cp-src" "$cpdir/cp-dst"
 bench "$python_name" ":" "$work" "$python" "$work/imports.py"
 # A fresh output file each run: truncating the last run's 200 MB would be timed too.
 bench "sort $sort_mb MB" "rm -f '$work/sort.out'; sync" "$work" sort "$work/sort.txt" -o "$work/sort.out"
