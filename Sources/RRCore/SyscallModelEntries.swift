@@ -36,6 +36,8 @@ extension SyscallModel {
         SyscallSpec(.rt_sigreturn, .execute), SyscallSpec(.exit, .execute),
         SyscallSpec(.exit_group, .execute), SyscallSpec(.execve, .execute),
         SyscallSpec(.rseq, .refuse),
+        // Memory protection keys: V8 (node) tries them and goes on without when they are missing.
+        SyscallSpec(.pkey_alloc, .refuse),
         // Syscall buffering's set-up (Sources/Preload): the filter and the desched event exist only
         // while recording; the library's calls to the supervisor get -ENOSYS from the kernel.
         SyscallSpec(.seccomp, .emulate), SyscallSpec(.perf_event_open, .emulate),

@@ -100,7 +100,9 @@ extension Recorder {
         // blocks, interruptIfBlockedInBufferedSyscall gets it out.
         if let descriptor = task.deschedDescriptor { _ = rr_shim_disable_perf_event(descriptor) }
         var registers = try task.tracee.registers()
-        let interrupted = [-512, -513, -514, -516].contains(registers.syscallResult)
+        // epoll_wait and some others fail with EINTR rather than asking for a restart; the desched
+        // signal is never delivered, so the program must not see that EINTR either.
+        let interrupted = [-4, -512, -513, -514, -516].contains(registers.syscallResult)
         if registers.rip == SyscallBufferLayout.recordedSlot + 2 && interrupted && !task.inBlockedBufferedCall {
             try flushSyscallBuffer(task, flags: [.blockedInNext])
             registers.rax = registers.origRax

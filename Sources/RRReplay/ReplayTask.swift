@@ -39,6 +39,9 @@ final class ReplayTask {
     /// Records refilled into the buffer that the thread has yet to consume: checked (and the
     /// buffer emptied, if the recording did) at the thread's next stop.
     var pendingFlush: SyscallBufferFlush?
+    /// Threads of this one's process that its exit_group killed when recorded, to be reaped when
+    /// it runs in replay.
+    var groupMembersToReap: [ReplayTask] = []
 
     init(tracee: Tracee, recordedTid: Tid, position: Position) {
         self.tracee = tracee

@@ -322,6 +322,14 @@ public final class Replayer {
             tasks[task.recordedTid] = nil
             return
         }
+        if !task.position.isExiting, exit.waitStatus & 0x7f != 9,
+           let exiting = tasks.values.first(where: { $0 !== task && $0.position.isExiting && sameProcess($0, task) }) {
+            // Killed by that thread's exit_group (wherever it was in its user code) when recorded;
+            // in replay the exit_group has not run yet. The thread waits, stopped, and dies when it runs.
+            exiting.groupMembersToReap.append(task)
+            tasks[task.recordedTid] = nil
+            return
+        }
         if exit.waitStatus & 0x7f == 9 {
             // SIGKILL never shows as a delivery: it came from outside, at this point of the schedule.
             task.tracee.kill()
@@ -335,6 +343,7 @@ public final class Replayer {
             switch stop {
             case .exiting:
                 try checkSyscallBuffer(task)
+                try reapGroupMembers(of: task)
                 if var recorded = exit.finalRegisters {
                     var registers = try task.tracee.registers()
                     if !exitedByItself {
@@ -364,6 +373,23 @@ public final class Replayer {
                 throw divergence("the task exiting", describeStop(stop, task))
             }
         }
+    }
+
+    private func sameProcess(_ a: ReplayTask, _ b: ReplayTask) -> Bool {
+        let groups = [a, b].map { try? ProcFiles.statusFields(of: $0.tracee.tid)["Tgid"] }
+        return groups[0] != nil && groups[0] == groups[1]
+    }
+
+    /// The threads an exit_group killed, once it has run: each stops at its exit and is let go.
+    private func reapGroupMembers(of task: ReplayTask) throws {
+        for member in task.groupMembersToReap {
+            while let (_, stop) = try Stop.wait(for: member.tracee.tid, timeout: 2_000_000_000) {
+                if case .exited = stop { break }
+                if case .killed = stop { break }
+                try? member.tracee.resume(.toSignal)
+            }
+        }
+        task.groupMembersToReap.removeAll()
     }
 
     func debug(_ message: @autoclosure () -> String) {

@@ -9,6 +9,22 @@ import Testing
         #expect(recorded.stdoutText.contains("sha256sum"))
     }
 
+    /// node: many threads, still busy in user code when the main thread's exit_group kills them,
+    /// and a libuv thread whose epoll_pwait the desched signal interrupts with EINTR. With
+    /// syscall buffering only: without it, replay of node diverges (a register at a close in the
+    /// main thread; not yet understood, see the closing note of issue 4).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/node")))
+    func nodeWithItsWorkerThreads() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("node.rrt")
+        let script = "console.log([1, 2, 3].map(x => x * 7).join(' '))"
+        let recorded = try Harness.run([Harness.launcher, "record", "-o", trace.path, "--", "/usr/bin/node", "-e", script],
+                                       environment: ["RR_SWIFT_NO_SYSCALL_BUFFER": ""])
+        #expect(recorded.status == 0 && recorded.stdoutText == "7 14 21\n", "\(recorded.stderrText)")
+        let replayed = try Harness.replay(trace)
+        #expect(replayed.status == 0 && replayed.stdout == recorded.stdout, "\(replayed.stderrText)")
+    }
+
     @Test func hashesFiftyMegabytes() throws {
         let directory = try TemporaryDirectory()
         let input = directory.url.appendingPathComponent("big.bin")
