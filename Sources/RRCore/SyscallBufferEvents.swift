@@ -95,6 +95,19 @@ public enum SyscallBufferLayout {
     ]
 }
 
+extension SyscallBufferLayout {
+    /// The clone flags of a task-creating syscall (vfork is CLONE_VM | CLONE_VFORK).
+    public static func cloneFlags(_ number: SyscallNumber, arguments: [UInt64]) -> UInt64 {
+        number == .clone ? arguments[0] : number == .vfork ? 0x4100 : 0
+    }
+
+    /// A child on the parent's memory but not in its thread group (vfork, posix_spawn): it runs
+    /// on the parent thread's TLS and buffer, so buffering is off in the process while it lives.
+    public static func sharesMemoryOnly(cloneFlags flags: UInt64) -> Bool {
+        flags & 0x100 != 0 && flags & 0x10000 == 0  // CLONE_VM without CLONE_THREAD
+    }
+}
+
 extension Array where Element == UInt8 {
     public func loadLittleEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
         var value: T = 0

@@ -132,6 +132,13 @@ public final class Tracee {
         return bytes
     }
 
+    /// Adds `delta` to the 32-bit counter at `address` (the preload library's vfork count).
+    public func addToCounter(at address: RemoteAddress, _ delta: Int32) throws {
+        let value = try readMemory(at: address, count: 4).loadLittleEndian(UInt32.self, at: 0)
+        let updated = UInt32(bitPattern: Int32(bitPattern: value) &+ delta)
+        try writeMemory(at: address, bytes: withUnsafeBytes(of: updated.littleEndian) { Array($0) })
+    }
+
     public func writeMemory(at address: RemoteAddress, bytes: [UInt8]) throws {
         if bytes.isEmpty { return }
         let file = try memoryFile()

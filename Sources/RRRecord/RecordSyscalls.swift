@@ -17,10 +17,6 @@ extension Recorder {
             throw RRError.unsupportedSyscall("\(number.name): \(problem)")
         }
         let entryRegisters = registers
-        if debugging, registers.rip == SyscallBufferLayout.tracedSlot + 2, let base = task.buffer {
-            let header = try task.tracee.readMemory(at: base, count: 12)
-            reportError(tool: "record", "traced slot: \(number.name) \(registers.syscallArguments.map { hex($0) }) header \(header) blocked=\(task.inBlockedBufferedCall)")
-        }
         if task.inBlockedBufferedCall && registers.rip == SyscallBufferLayout.tracedSlot + 2 {
             task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec, entryRecorded: true, continuesBufferedCall: true)
             return

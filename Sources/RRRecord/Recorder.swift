@@ -420,7 +420,7 @@ public final class Recorder {
         }
         let created = RecordedTask(tracee: Tracee(tid: child), process: process, awaitingInitialStop: true)
         created.seccompActive = task.seccompActive
-        try inheritSyscallBuffering(parent: task, child: created, cloneFlags: number == .vfork ? 0x4100 : flags,
+        try inheritSyscallBuffering(parent: task, child: created, cloneFlags: SyscallBufferLayout.cloneFlags(number, arguments: entry.arguments),
                                     sharesThreadGroup: sharesThreadGroup)
         if sharesThreadGroup {
             created.scratchSlot = process.nextScratchSlot

@@ -157,8 +157,10 @@ extension Recorder {
                 other.seccompActive = true
             }
         case .vfork where result > 0, .clone where result > 0:
-            let flags = number == .vfork ? 0x4100 : arguments[0]
-            if flags & 0x100 != 0 && flags & 0x10000 == 0 { try adjustVforkChildren(task, by: -1) }  // the child exec'd or exited
+            if SyscallBufferLayout.sharesMemoryOnly(cloneFlags: SyscallBufferLayout.cloneFlags(number, arguments: arguments)),
+               let counter = task.process.preload?.vforkChildren {
+                try task.tracee.addToCounter(at: counter, -1)  // the child exec'd or exited
+            }
         default:
             break
         }
@@ -169,18 +171,11 @@ extension Recorder {
     /// parent thread's TLS, so buffering is off in the process until the parent resumes.
     func inheritSyscallBuffering(parent: RecordedTask, child: RecordedTask, cloneFlags: UInt64, sharesThreadGroup: Bool) throws {
         guard !sharesThreadGroup else { return }
-        if cloneFlags & 0x100 != 0 {  // CLONE_VM
-            try adjustVforkChildren(parent, by: 1)
+        if SyscallBufferLayout.sharesMemoryOnly(cloneFlags: cloneFlags) {
+            if let counter = parent.process.preload?.vforkChildren { try parent.tracee.addToCounter(at: counter, 1) }
         } else {
             child.buffer = parent.buffer
             child.flushedBytes = parent.flushedBytes
         }
-    }
-
-    private func adjustVforkChildren(_ task: RecordedTask, by delta: Int32) throws {
-        guard let counter = task.process.preload?.vforkChildren else { return }
-        let value = try task.tracee.readMemory(at: counter, count: 4).loadLittleEndian(UInt32.self, at: 0)
-        let updated = UInt32(bitPattern: Int32(bitPattern: value) &+ delta)
-        try task.tracee.writeMemory(at: counter, bytes: withUnsafeBytes(of: updated.littleEndian) { Array($0) })
     }
 }

@@ -105,8 +105,8 @@ extension Replayer {
 
     /// Whether this syscall stop is a replayed-slot syscall (made from the preload library, to be
     /// performed for real); if so, runs it to its exit.
-    func passReplayedSlotSyscall(_ task: ReplayTask, _ registers: Registers) throws -> Bool {
-        guard registers.rip == SyscallBufferLayout.replayedSlot + 2, task.buffer != nil else { return false }
+    func passReplayedSlotSyscall(_ task: ReplayTask) throws -> Bool {
+        guard task.buffer != nil, try task.tracee.registers().rip == SyscallBufferLayout.replayedSlot + 2 else { return false }
         try task.tracee.resume(.toSyscall)
         let (_, exit) = try Stop.wait(for: task.tracee.tid)
         guard exit == .syscall else { throw divergence("a replayed buffered syscall finishing", describeStop(exit, task)) }
@@ -125,8 +125,10 @@ extension Replayer {
         case SyscallBufferLayout.initThreadCall:
             task.buffer = event.arguments[0]
         case .vfork where event.result > 0, .clone where event.result > 0:
-            let flags = event.number == .vfork ? 0x4100 : event.arguments[0]
-            if flags & 0x100 != 0 && flags & 0x10000 == 0 { try adjustVforkChildren(task, by: -1) }
+            if SyscallBufferLayout.sharesMemoryOnly(cloneFlags: SyscallBufferLayout.cloneFlags(event.number, arguments: event.arguments)),
+               let counter = task.vforkChildren {
+                try task.tracee.addToCounter(at: counter, -1)
+            }
         default:
             break
         }
@@ -137,18 +139,11 @@ extension Replayer {
     func inheritSyscallBuffering(parent: ReplayTask, child: ReplayTask, cloneFlags: UInt64) throws {
         child.vforkChildren = parent.vforkChildren
         guard cloneFlags & 0x10000 == 0 else { return }  // CLONE_THREAD
-        if cloneFlags & 0x100 != 0 {
-            try adjustVforkChildren(parent, by: 1)
+        if SyscallBufferLayout.sharesMemoryOnly(cloneFlags: cloneFlags) {
+            if let counter = parent.vforkChildren { try parent.tracee.addToCounter(at: counter, 1) }
         } else {
             child.buffer = parent.buffer
         }
-    }
-
-    private func adjustVforkChildren(_ task: ReplayTask, by delta: Int32) throws {
-        guard let counter = task.vforkChildren else { return }
-        let value = try task.tracee.readMemory(at: counter, count: 4).loadLittleEndian(UInt32.self, at: 0)
-        let updated = UInt32(bitPattern: Int32(bitPattern: value) &+ delta)
-        try task.tracee.writeMemory(at: counter, bytes: withUnsafeBytes(of: updated.littleEndian) { Array($0) })
     }
 
     func replayPatch(_ patch: PatchEvent, on task: ReplayTask) throws {

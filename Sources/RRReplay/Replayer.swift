@@ -133,7 +133,7 @@ public final class Replayer {
             case .syscall:
                 if case .inSyscall = task.position { return stop }
                 if try task.tracee.isSyscallEntry() {
-                    if try passReplayedSlotSyscall(task, try task.tracee.registers()) { continue }
+                    if try passReplayedSlotSyscall(task) { continue }
                     return stop
                 }
                 continue  // the exit stop of an exec already replayed
@@ -301,7 +301,7 @@ public final class Replayer {
         let child = ReplayTask(tracee: Tracee(tid: childTid), recordedTid: created.child, position: .initial)
         tasks[created.child] = child
         try inheritSyscallBuffering(parent: task, child: child,
-                                    cloneFlags: created.number == .clone ? created.arguments[0] : created.number == .vfork ? 0x4100 : 0)
+                                    cloneFlags: SyscallBufferLayout.cloneFlags(created.number, arguments: created.arguments))
         // The kernel stored the new task's real tid where clone was asked to; the recording had
         // the recorded one there, and either task may read it before the parent's syscall returns.
         if created.number == .clone {
