@@ -7,6 +7,9 @@ public struct Mapping: Equatable, Sendable {
     public var end: UInt64
     public var permissions: String
     public var offset: UInt64
+    /// The mapped file's device ("major:minor" in hex, "00:00" for anonymous memory) and inode.
+    public var device: String
+    public var inode: UInt64
     public var path: String
 
     public init?(line: Substring) {
@@ -19,6 +22,8 @@ public struct Mapping: Equatable, Sendable {
         self.end = end
         self.permissions = String(fields[1])
         self.offset = offset
+        self.device = String(fields[3])
+        self.inode = UInt64(fields[4]) ?? 0
         self.path = fields.count == 6 ? String(fields[5]).trimmingLeadingSpaces : ""
     }
 }

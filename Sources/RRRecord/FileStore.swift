@@ -20,23 +20,42 @@ final class FileStore {
 
     init(sink: PipeSink) { self.sink = sink }
 
-    /// Reads `contentPath` (a /proc path that reaches the file even if it was deleted), sends its
-    /// content if new, and describes it under `displayPath`.
-    func store(contentPath: String, displayPath: String) throws -> MappedFile {
+    /// Stores the regular file open as `descriptor` (the recorder's own), read with pread: the
+    /// descriptor may be a copy of the program's, whose file offset must not move.
+    func store(descriptor: Int32, displayPath: String) throws -> MappedFile {
         var info = stat()
-        let identity: FileIdentity? = stat(contentPath, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-            ? FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                           modifiedSeconds: info.st_mtim.tv_sec, modifiedNanoseconds: info.st_mtim.tv_nsec)
-            : nil
-        if let identity, let cached = known[identity] {
-            return MappedFile(path: displayPath, hash: cached.hash, size: cached.size)
-        }
-        let bytes = try ProcFiles.read(contentPath)
+        guard fstat(descriptor, &info) == 0 else { throw RRError.system(call: "fstat", errno: errno, detail: displayPath) }
+        let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                                    modifiedSeconds: info.st_mtim.tv_sec, modifiedNanoseconds: info.st_mtim.tv_nsec)
+        if let cached = known[identity] { return MappedFile(path: displayPath, hash: cached.hash, size: cached.size) }
+        let bytes = try Self.readWhole(descriptor, displayPath: displayPath)
+        let file = try store(bytes: bytes, displayPath: displayPath)
+        if identity.size == Int64(bytes.count) { known[identity] = (file.hash, file.size) }
+        return file
+    }
+
+    /// Stores content the recorder assembled itself (a file rebuilt from the program's memory).
+    func store(bytes: [UInt8], displayPath: String) throws -> MappedFile {
         let hash = SHA256.hash(bytes)
         if sent.insert(hash).inserted {
             try sink.send(.fileContent(hash: hash, bytes: bytes))
         }
-        if let identity, identity.size == Int64(bytes.count) { known[identity] = (hash, UInt64(bytes.count)) }
         return MappedFile(path: displayPath, hash: hash, size: UInt64(bytes.count))
+    }
+
+    /// Everything up to end of file; it grows by what the kernel returns, not by the size stat
+    /// claimed (a file may change while it is read).
+    private static func readWhole(_ descriptor: Int32, displayPath: String) throws -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(result.count)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RRError.system(call: "read", errno: errno, detail: displayPath)
+            }
+            if n == 0 { return result }
+            result += chunk[0..<n]
+        }
     }
 }

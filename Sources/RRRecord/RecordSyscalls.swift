@@ -76,9 +76,7 @@ extension Recorder {
             event.writes = try ranges.map { MemoryWrite(address: $0.address, bytes: try task.tracee.readMemory(at: $0.address, count: $0.length)) }
         }
         if number == .mmap && result >= 0 && arguments[3] & 0x20 == 0 {  // not MAP_ANONYMOUS
-            let fd = arguments[4]
-            event.mappedFile = try files.store(contentPath: "/proc/\(task.tid)/fd/\(fd)",
-                                               displayPath: (try? readLink("/proc/\(task.tid)/fd/\(fd)")) ?? "?")
+            event.mappedFile = try storeMappedDescriptor(task, fd: Int32(truncatingIfNeeded: arguments[4]))
             // Writable shared mappings are how processes share memory through a file; read-only
             // shared maps of system files (glibc's gconv cache) are routine and not warned about.
             if [1, 3].contains(arguments[3] & 0xf), arguments[2] & 0x2 != 0, let file = event.mappedFile {

@@ -370,14 +370,12 @@ public final class Recorder {
         task.scratchSlot = 0
         task.process.nextScratchSlot = 1
         let registers = try task.tracee.registers()
-        let exePath = (try? readLink("/proc/\(tid)/exe")) ?? "?"
-        let executable = try files.store(contentPath: "/proc/\(tid)/exe", displayPath: exePath)
         let maps = try ProcFiles.maps(of: tid)
+        let executable = try storeExecutable(task)
         var interpreter: MappedFile?
         if let base = try ProcFiles.auxv(of: tid)[7], base != 0,  // AT_BASE
            let mapping = maps.first(where: { $0.start == base }) {
-            interpreter = try files.store(contentPath: "/proc/\(tid)/map_files/\(hex(mapping.start))-\(hex(mapping.end))",
-                                          displayPath: mapping.path)
+            interpreter = try storeInterpreter(task, mapping: mapping, maps: maps)
         }
         guard let stack = maps.first(where: { $0.path == "[stack]" && $0.start <= registers.rsp && registers.rsp < $0.end }) else {
             throw RRError.incompatible("cannot find the initial stack of tid \(tid)")

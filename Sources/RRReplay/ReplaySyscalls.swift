@@ -77,13 +77,18 @@ extension Replayer {
     }
 
     /// mmap in replay always lands at the recorded address; a file mapping becomes a private
-    /// anonymous one that replay fills with the file's recorded content.
+    /// anonymous one that replay fills with the file's recorded content, and a mapping of
+    /// /dev/zero (a file mapping that carries no file) the anonymous memory it is.
     static func replayMmapArguments(_ event: SyscallEvent) -> [UInt64] {
         var arguments = event.arguments
         let fixedNoReplace: UInt64 = 0x10_0000, fixed: UInt64 = 0x10, anonymous: UInt64 = 0x20, privateMap: UInt64 = 0x2
         arguments[0] = UInt64(bitPattern: event.result)
         if event.mappedFile != nil {
             arguments[3] = (arguments[3] & ~0xf & ~fixedNoReplace) | privateMap | anonymous | fixed
+            arguments[4] = UInt64(bitPattern: -1)
+            arguments[5] = 0
+        } else if arguments[3] & anonymous == 0 {
+            arguments[3] = (arguments[3] & ~fixedNoReplace) | anonymous | fixed
             arguments[4] = UInt64(bitPattern: -1)
             arguments[5] = 0
         } else {
