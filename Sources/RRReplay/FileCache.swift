@@ -7,34 +7,48 @@ import Glibc
 #endif
 
 /// The files a trace carries (executables, ld.so, libraries), written out by content hash so
-/// replay can execute them even after the originals changed or vanished. The directory name is
-/// short on purpose: a copy of ld.so is named inside the executable's PT_INTERP, which has the
-/// length of the original path (27 bytes for /lib64/ld-linux-x86-64.so.2).
+/// replay can execute them even after the originals changed or vanished. Replay executes what is
+/// here, so both directories are private to the user (PrivateDirectory), files are opened without
+/// following symlinks, and a file already present is used only when its content is exactly the
+/// trace's. The copy of ld.so is named inside the executable's PT_INTERP, which has the length of
+/// the original path (27 bytes for /lib64/ld-linux-x86-64.so.2), so it lives in a second private
+/// directory with a short name, /tmp/.rrs-UID; if someone else holds that name, a fresh
+/// directory made for this replay (and removed after it) takes its place.
 final class FileCache {
     let directory: String
+    private let interpreterDirectory: String
+    private let interpreterDirectoryIsTemporary: Bool
     private var known: Set<ContentHash> = []
 
-    init(directory: String = "/tmp/.rrs") throws {
+    init(directory: String, interpreterDirectory short: String) throws {
         self.directory = directory
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw RRError.system(call: "mkdir", errno: errno, detail: directory)
+        try PrivateDirectory.prepare(directory)
+        if mkdir(short, 0o700) != 0 && errno != EEXIST {
+            throw RRError.system(call: "mkdir", errno: errno, detail: short)
+        }
+        if let problem = PrivateDirectory.problem(with: short) {
+            interpreterDirectory = try PrivateDirectory.temporary(prefix: ".rrs")
+            interpreterDirectoryIsTemporary = true
+            reportError(tool: "rr-replayer", "warning: not using \(short): \(problem); using \(interpreterDirectory) for this replay")
+        } else {
+            interpreterDirectory = short
+            interpreterDirectoryIsTemporary = false
         }
     }
 
-    func path(for hash: ContentHash) -> String { "\(directory)/\(hash.hex.prefix(12))" }
+    deinit {
+        if interpreterDirectoryIsTemporary { PrivateDirectory.remove(interpreterDirectory) }
+    }
 
-    /// Stores file content from the trace, verifying it against its hash unless an earlier replay
-    /// already verified and cached exactly this content (the blocks' CRCs cover the transport).
+    func path(for hash: ContentHash) -> String { "\(directory)/\(hash.hex)" }
+
+    /// Stores file content from the trace after checking it against its hash.
     func store(hash: ContentHash, bytes: [UInt8]) throws {
-        if access(path(for: hash), F_OK) == 0 {
-            known.insert(hash)
-            return
-        }
         guard SHA256.hash(bytes) == hash else {
             throw RRError.corruptTrace("stored file \(hash.hex.prefix(12)) does not match its content hash")
         }
         known.insert(hash)
-        try writeIfMissing(path(for: hash), bytes)
+        try writeUnlessPresent(path(for: hash), bytes)
     }
 
     /// Recently used file contents: a library's segments are mapped one by one, each filled from
@@ -49,7 +63,7 @@ final class FileCache {
             recent.append(entry)
             return entry.bytes
         }
-        let bytes = try ProcFiles.read(path(for: hash))
+        let bytes = try Self.readIfOurs(path(for: hash)) ?? { throw RRError.incompatible("the cached copy of file \(hash.hex.prefix(12)) changed during the replay") }()
         recent.append((hash, bytes))
         while recent.count > 1 && recent.reduce(0, { $0 + $1.bytes.count }) > Self.recentLimit { recent.removeFirst() }
         return bytes
@@ -73,14 +87,15 @@ final class FileCache {
         var image = try contents(of: exec.executable.hash)
         guard let interpreter = exec.interpreter else {
             let path = self.path(for: exec.executable.hash) + "x"
-            try writeIfMissing(path, image)
+            try writeUnlessPresent(path, image)
             return (path, nil)
         }
         guard let elf = ElfImage(image), let segment = elf.interpreter else {
             throw RRError.incompatible("\(exec.executable.path) has an interpreter but no PT_INTERP")
         }
-        let interpreterCopy = path(for: interpreter.hash)
         guard known.contains(interpreter.hash) else { throw RRError.corruptTrace("the trace does not carry \(interpreter.path)") }
+        let interpreterCopy = "\(interpreterDirectory)/\(interpreter.hash.hex.prefix(8))"
+        try writeUnlessPresent(interpreterCopy, try contents(of: interpreter.hash))
         let replacement = Array(interpreterCopy.utf8)
         guard replacement.count < segment.size else {
             throw RRError.incompatible("interpreter path \(segment.path) is too short to point at the cached copy \(interpreterCopy)")
@@ -88,16 +103,19 @@ final class FileCache {
         let original = Array(image[segment.fileOffset..<segment.fileOffset + segment.size])
         let padded = replacement + [UInt8](repeating: 0, count: segment.size - replacement.count)
         image.replaceSubrange(segment.fileOffset..<segment.fileOffset + segment.size, with: padded)
-        let path = self.path(for: exec.executable.hash) + "-" + interpreter.hash.hex.prefix(8)
-        try writeIfMissing(path, image)
+        let path = self.path(for: exec.executable.hash) + "-" + interpreter.hash.hex.prefix(16)
+        try writeUnlessPresent(path, image)
         return (path, (segment.fileOffset, original))
     }
 
-    /// Writes a file once, atomically (temporary name, then rename), executable.
-    private func writeIfMissing(_ path: String, _ bytes: [UInt8]) throws {
-        if access(path, F_OK) == 0 { return }
+    /// Makes `path` hold exactly `bytes`: a file already there (an earlier replay's) is kept only
+    /// if it is ours and identical; anything else is replaced atomically (temporary name, then
+    /// rename). The files are executable by their owner only.
+    private func writeUnlessPresent(_ path: String, _ bytes: [UInt8]) throws {
+        if let present = Self.readIfOurs(path), present == bytes { return }
         let temporary = "\(path).\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o700)
         if fd < 0 { throw RRError.system(call: "open", errno: errno, detail: temporary) }
         var written = 0
         while written < bytes.count {
@@ -106,11 +124,31 @@ final class FileCache {
                 if errno == EINTR { continue }
                 let saved = errno
                 close(fd)
+                unlink(temporary)
                 throw RRError.system(call: "write", errno: saved, detail: temporary)
             }
             written += n
         }
         close(fd)
         if rename(temporary, path) != 0 { throw RRError.system(call: "rename", errno: errno, detail: path) }
+    }
+
+    /// The content of `path` if it is a regular file (not a symlink) that this user owns and no
+    /// one else may write.
+    private static func readIfOurs(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            done += n
+        }
+        return bytes
     }
 }

@@ -13,7 +13,10 @@ import Glibc
 public final class Replayer {
     public struct Options {
         public var cpu: Int32 = 0
-        public var cacheDirectory = "/tmp/.rrs"
+        /// Where the trace's files are written out to be executed and mapped (private to the user).
+        public var cacheDirectory = PrivateDirectory.userCache("replay")
+        /// Where copies of ld.so go: a path short enough to fit in an executable's PT_INTERP.
+        public var interpreterDirectory = "/tmp/.rrs-\(geteuid())"
         public init() {}
     }
 
@@ -38,7 +41,7 @@ public final class Replayer {
 
     public init(reader: StreamReader, options: Options) throws {
         self.options = options
-        self.files = try FileCache(directory: options.cacheDirectory)
+        self.files = try FileCache(directory: options.cacheDirectory, interpreterDirectory: options.interpreterDirectory)
         self.shared = SharedMappings(directory: options.cacheDirectory)
         self.events = try EventSource(reader: reader, files: files)
         if let recorded = events.header?.cpuModel, recorded != MachineInfo.cpuModel {

@@ -16,11 +16,14 @@ public final class CompressedBlockCache {
     /// Contents smaller than this are not worth a file of their own.
     public static let minimumContent = 32 * 1024
 
+    /// Nil (no cache, with a warning) when `directory` cannot be made private to this user: blocks
+    /// planted by someone else would go into this user's traces.
     public init?(directory: String) {
-        var current = ""
-        for component in directory.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST { return nil }
+        do {
+            try PrivateDirectory.prepare(directory)
+        } catch {
+            reportError(tool: "rr-trace-writer", "warning: not using the block cache: \(error)")
+            return nil
         }
         self.directory = directory
     }
@@ -37,7 +40,7 @@ public final class CompressedBlockCache {
 
     func save(_ stored: [UInt8], to path: String) {
         let temporary = path + ".\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         let data = withUnsafeBytes(of: Deflate.crc32(stored).littleEndian) { Array($0) } + stored
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -46,7 +49,7 @@ public final class CompressedBlockCache {
     }
 
     private func readWholeFile(_ path: String) throws -> [UInt8] {
-        let fd = try FileDescriptor.open(path, .readOnly, options: .closeOnExec)
+        let fd = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec, .noFollow])
         defer { try? fd.close() }
         let size = try fd.seek(offset: 0, from: .end)
         guard size <= StreamFormat.maximumBlockSize else { return [] }

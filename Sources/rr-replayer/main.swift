@@ -29,6 +29,7 @@ struct ReplayCommand: ParsableCommand {
             let reader = try StreamReader.open(trace, partial: partial)
             var options = Replayer.Options()
             options.cpu = cpu
+            if let directory = getenv("RR_SWIFT_INTERPRETER_CACHE") { options.interpreterDirectory = String(cString: directory) }
             let replayer = try Replayer(reader: reader, options: options)
             switch try replayer.replay() {
             case let .completed(status):

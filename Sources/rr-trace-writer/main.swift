@@ -31,7 +31,7 @@ struct TraceWriter: ParsableCommand {
             } else {
                 fd = try withErrnoDescription("create \(output)") {
                     try FileDescriptor.open(output, .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                            permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                                            permissions: [.ownerReadWrite])  // a trace holds all the program read
                 }
             }
             guard let codec = [StreamFormat.Compression.zlib, .zstd].first(where: { $0.name == compression }) else {
