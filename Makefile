@@ -31,11 +31,13 @@ $(PRELOAD_LIBRARY): Sources/Preload/preload.c Sources/Preload/syscallbuf.h
 -include Tests/Programs/Makefile.inc
 
 # Every test runs with syscall buffering (the default), then the record/replay tests again
-# with it off (rr-launch record -n).
+# with it off (rr-launch record -n); run as root (as CI does), the record/replay tests then run
+# once more in both modes as an ordinary user, created for it (Tests/Scripts/as-unprivileged-user.sh).
 test: build programs
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build $(SWIFT_FLAGS)
 	RR_SWIFT_NO_SYSCALL_BUFFER=1 swift test --skip-build $(SWIFT_FLAGS) --filter IntegrationTests
+	bash Tests/Scripts/as-unprivileged-user.sh
 
 # Release-build benchmark: native vs record vs replay (and strace -f), medians of RUNS runs.
 bench: build programs

@@ -4,9 +4,28 @@ import Testing
 /// Runs the real tools (bin/rr-launch over the release build) on real programs. Every command
 /// runs under timeout(1), which puts it in its own process group and kills only that group.
 enum Harness {
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The checkout, or the copy of its tools and tests that Tests/Scripts/as-unprivileged-user.sh
+    /// stages for an ordinary user (RR_SWIFT_TEST_ROOT).
+    static let root: URL = ProcessInfo.processInfo.environment["RR_SWIFT_TEST_ROOT"].map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let launcher = root.appendingPathComponent("bin/rr-launch").path
     static let programs = root.appendingPathComponent(".build/programs").path
+
+    static let isRoot = geteuid() == 0
+
+    /// Whether the preload library gets its desched event, a count of the thread's context
+    /// switches that includes the kernel's side: for root, or where perf_event_paranoid is at
+    /// most 1. Without it, calls that may block stay traced.
+    static let contextSwitchEventsAvailable: Bool = {
+        let paranoid = (try? String(contentsOfFile: "/proc/sys/kernel/perf_event_paranoid", encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 2
+        return isRoot || paranoid <= 1
+    }()
+
+    /// Whether `name` is on PATH (tools that only root's environment may have, like the AWS CLI).
+    static func commandExists(_ name: String) -> Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains { access("\($0)/\(name)", X_OK) == 0 }
+    }
 
     struct Result {
         var status: Int32

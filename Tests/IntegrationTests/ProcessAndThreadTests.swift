@@ -45,7 +45,7 @@ import Testing
             q.join()
             for t in threads: q.put(None)
             for t in threads: t.join()
-            print(sum(results))
+            print(sum(results), flush=True)
             subprocess.run(["ls", "/"])
             """
         let (recorded, _) = try Harness.recordAndReplay(["/usr/bin/python3", "-c", script])
