@@ -439,7 +439,23 @@ static long receive_message(struct thread_state *t, long *args, int *done) {
 
 #define TERMIOS_SIZE 60
 #define STAT_SIZE 144
+#define STAT_MODE_OFFSET 24 /* st_mode in the kernel's x86-64 struct stat */
 #define STATX_SIZE 256
+
+/* Without a desched event a call that may block stays traced, so that the supervisor can run
+ * another thread meanwhile: an ordinary user cannot count the kernel's context switches where
+ * perf_event_paranoid is 2. A regular file never blocks for long, so reads and writes on one
+ * are still buffered; a buffered fstat (recorded, so that replay takes the same branch) tells. */
+static int is_regular_file(struct thread_state *t, long fd) {
+    unsigned char st[STAT_SIZE];
+    long args[6] = {fd, (long)st, 0, 0, 0, 0};
+    int done = 0;
+    long ret = one_output(t, 0, SYS_fstat, args, 1, STAT_SIZE, 0, &done);
+    if (!done || failed(ret)) return 0;
+    uint32_t mode;
+    copy_bytes(&mode, st + STAT_MODE_OFFSET, sizeof mode);
+    return (mode & S_IFMT) == S_IFREG;
+}
 
 /* Where a patched syscall site lands. Returns the syscall's result, made buffered when this
  * thread can and the call is one of the buffered ones, traced otherwise. Writes to descriptors
@@ -453,16 +469,16 @@ HIDDEN long rr_syscall_hook(long no, long a0, long a1, long a2, long a3, long a4
     long ret = 0;
     switch (no) {
     case SYS_read:
-        if (can_block) ret = one_output(t, 1, no, args, 1, (unsigned long)a2, 1, &done);
+        if (can_block || is_regular_file(t, a0)) ret = one_output(t, 1, no, args, 1, (unsigned long)a2, 1, &done);
         break;
     case SYS_pread64:
         ret = one_output(t, 1, no, args, 1, (unsigned long)a2, 1, &done);
         break;
     case SYS_readv:
-        if (can_block) ret = vector_read(t, no, args, &done);
+        if (can_block || is_regular_file(t, a0)) ret = vector_read(t, no, args, &done);
         break;
     case SYS_write: case SYS_pwrite64: case SYS_writev:
-        if (a0 > 2 && (can_block || no == SYS_pwrite64)) ret = no_output(t, no != SYS_pwrite64, no, a0, a1, a2, a3, a4, a5, &done);
+        if (a0 > 2 && (can_block || no == SYS_pwrite64 || is_regular_file(t, a0))) ret = no_output(t, no != SYS_pwrite64, no, a0, a1, a2, a3, a4, a5, &done);
         break;
     case SYS_sendto: case SYS_sendmsg:
         if (a0 > 2 && can_block) ret = no_output(t, 1, no, a0, a1, a2, a3, a4, a5, &done);
