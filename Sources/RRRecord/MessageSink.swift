@@ -18,6 +18,10 @@ public final class PipeSink {
     private var buffer: [UInt8] = []
     private static let flushThreshold = 256 << 10
     public private(set) var bytesSent: UInt64 = 0
+    /// The longest a message waits in the buffer while the recording goes on.
+    static let flushInterval: Int64 = 20_000_000
+    /// Whether messages wait to be handed on.
+    var hasPending: Bool { !buffer.isEmpty }
 
     public init(output: FileDescriptor) { self.output = output }
 
@@ -27,7 +31,7 @@ public final class PipeSink {
         buffer += message.framed()
         // Hand messages on at least every 20 ms, so that whatever kills the supervisor leaves
         // the writer holding all but the last few milliseconds of the recording.
-        if buffer.count >= Self.flushThreshold || monotonicNanoseconds() - lastFlush > 20_000_000 { try flush() }
+        if buffer.count >= Self.flushThreshold || monotonicNanoseconds() - lastFlush > Self.flushInterval { try flush() }
     }
 
     /// Hands buffered messages to the writer, so that a crash of the supervisor loses as little as possible.

@@ -116,6 +116,20 @@ public final class Recorder {
 
     // MARK: the scheduling loop
 
+    /// The next stop of any task, or nil after `timeout` nanoseconds. While the program is quiet
+    /// (sleeping, waiting for input), what the sink holds is handed on after its flush interval:
+    /// a trace read as a stream then shows the program up to where it is.
+    private func waitForStop(timeout: Int64?) throws -> (Tid, Stop)? {
+        guard sink.hasPending else {
+            return try timeout.map { try Stop.wait(for: Tid(-1), timeout: $0) } ?? (try Stop.wait(for: Tid(-1)))
+        }
+        let first = min(timeout ?? .max, PipeSink.flushInterval)
+        if let reported = try Stop.wait(for: Tid(-1), timeout: first) { return reported }
+        try sink.flush()
+        guard let timeout else { return try Stop.wait(for: Tid(-1)) }
+        return timeout > first ? try Stop.wait(for: Tid(-1), timeout: timeout - first) : nil
+    }
+
     private func run() throws {
         while !scheduler.isEmpty {
             if scheduler.runner == nil {
@@ -125,7 +139,7 @@ public final class Recorder {
                     try start(next)
                 } else {
                     if debugging { reportError(tool: "record", "waiting for any task") }
-                    let (tid, stop) = try Stop.wait(for: Tid(-1))
+                    guard let (tid, stop) = try waitForStop(timeout: nil) else { continue }
                     try handle(tid, stop)
                 }
                 continue
@@ -137,7 +151,7 @@ public final class Recorder {
             // signal blocked: checked for after a short while.
             let userTimeout: Int64 = runner.buffer != nil && !runner.interruptRequested ? 50_000_000 : 2_000_000_000
             let timeout: Int64? = othersWaiting && !runner.isInExecve ? (scheduler.runnerInSyscall ? 20_000_000 : userTimeout) : nil
-            let reported = try timeout.map { try Stop.wait(for: Tid(-1), timeout: $0) } ?? (try Stop.wait(for: Tid(-1)))
+            let reported = try waitForStop(timeout: timeout)
             guard let (tid, stop) = reported else {
                 waitTimeouts += 1
                 if scheduler.runnerInSyscall {
