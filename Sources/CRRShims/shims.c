@@ -2,6 +2,8 @@
 #include "rr_shims.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <time.h>
@@ -131,6 +133,22 @@ rr_shim_result rr_shim_spawn_traced(const char *path, char *const argv[], char *
     raise(SIGSTOP);
     execve(path, argv, envp);
     _exit(127);
+}
+
+/* Whether this kernel (and any container policy) lets an unprivileged process install a seccomp
+ * filter, as the preload library does: tried in a short-lived child. 0 or the errno. */
+int rr_shim_probe_seccomp(void) {
+    pid_t pid = fork();
+    if (pid < 0) return errno;
+    if (pid == 0) {
+        struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        struct sock_fprog program = { 1, &allow };
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(errno & 0xff);
+        _exit(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) == 0 ? 0 : errno & 0xff);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    return WIFEXITED(status) ? WEXITSTATUS(status) : EINVAL;
 }
 
 int rr_shim_pin_to_cpu(int cpu) {

@@ -39,6 +39,9 @@ public enum Spawner {
         let tracee = Tracee(tid: Tid(pid))
         let (_, first) = try Stop.wait(for: tracee.tid)
         guard first == .signal(.sigstop) else {
+            if case .exited(Self.tracemeRefused, _) = first {
+                throw RRError.usage(SystemPolicy.ptraceDenied(yamaScope: SystemPolicy.setting(SystemPolicy.yamaPtraceScope)))
+            }
             throw RRError.usage("cannot start \(path) under ptrace (first stop: \(first))")
         }
         try tracee.setStandardOptions()
@@ -57,6 +60,9 @@ public enum Spawner {
             }
         }
     }
+
+    /// The exit status of a child whose PTRACE_TRACEME failed (rr_shim_spawn_traced).
+    static let tracemeRefused: Int32 = 126
 
     /// Prepares the supervisor's thread: SIGCHLD blocked so that waits can time out.
     public static func prepareSupervisor() {

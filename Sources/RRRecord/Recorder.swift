@@ -20,6 +20,9 @@ public final class Recorder {
         public var syscallBufferLibrary: String?
         /// Print counts of ptrace stops and buffered syscalls to stderr at the end.
         public var printsStatistics = false
+        /// Said once the program runs under ptrace (why the recording is slower than it could be);
+        /// a recording that cannot start says only why not.
+        public var warnings: [String] = []
         public init() {}
     }
 
@@ -75,6 +78,7 @@ public final class Recorder {
         let tracee = try Spawner.spawn(path: program, arguments: arguments, environment: preloading(environment), options: spawnOptions)
         let main = RecordedTask(tracee: tracee, process: RecordedProcess(leader: tracee.tid), awaitingInitialStop: false)
         mainTid = main.tid
+        for warning in options.warnings { reportError(tool: "rr-supervisor", warning) }
         scheduler.add(main)
         do {
             try recordExec(main)

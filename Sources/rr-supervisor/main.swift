@@ -1,6 +1,7 @@
 import ArgumentParser
 import RRCore
 import RRRecord
+import CRRShims
 import SystemPackage
 
 #if canImport(Glibc)
@@ -41,7 +42,17 @@ struct Supervisor: ParsableCommand {
             options.stdoutToStderr = stdoutToStderr
             if let library = syscallBufferLibrary {
                 guard access(library, R_OK) == 0 else { throw RRError.usage("cannot read the syscall-buffer library \(library) (run make build, or record with -n)") }
-                options.syscallBufferLibrary = library
+                let seccomp = rr_shim_probe_seccomp()
+                if seccomp != 0 {
+                    options.warnings.append(SystemPolicy.seccompUnavailable(errno: seccomp))
+                } else if SystemPolicy.underSeccompFilter() {
+                    options.warnings.append(SystemPolicy.underSeccompFilterWarning)
+                } else {
+                    options.syscallBufferLibrary = library
+                }
+                if let warning = SystemPolicy.perfEventsDenied(paranoid: SystemPolicy.setting(SystemPolicy.perfEventParanoid), privileged: geteuid() == 0) {
+                    options.warnings.append(warning)
+                }
             }
             options.printsStatistics = getenv("RR_SWIFT_STATS") != nil
             let recorder = Recorder(sink: PipeSink(output: FileDescriptor(rawValue: protocolFd)), options: options)

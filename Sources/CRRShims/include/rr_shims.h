@@ -53,6 +53,9 @@ rr_shim_result rr_shim_spawn_traced(const char *path, char *const argv[], char *
 /// Pin the calling thread to one CPU (sched_setaffinity).
 int rr_shim_pin_to_cpu(int cpu);
 
+/* 0 if an unprivileged seccomp filter can be installed here, else the errno (tried in a child). */
+int rr_shim_probe_seccomp(void);
+
 uint64_t rr_shim_rdtsc(void);
 uint64_t rr_shim_rdtscp(uint32_t *aux);
 
