@@ -13,9 +13,12 @@
  * start-up, and nothing here may use the red zone (-mno-red-zone): the slots are entered by `call`.
  */
 #define _GNU_SOURCE
+#include <asm/ioctls.h>
+#include <asm/termbits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -278,9 +281,11 @@ static long no_output(struct thread_state *t, int may_block, long no, long a0, l
 }
 
 /* A syscall writing up to `size` bytes at argument `out` (the result says how many when
- * `counted`, otherwise all `size` bytes on success). */
+ * `counted`, otherwise all `size` bytes on success). A NULL `out` stays traced: the kernel
+ * fails the call with EFAULT, where the copy back here would crash. */
 static long one_output(struct thread_state *t, int may_block, long no, long *args, int out, unsigned long size,
                        int counted, int *done) {
+    if (size && !args[out]) return 0;
     struct rr_record *r = begin(t, no, size);
     if (!r) return 0;
     *done = 1;
@@ -315,7 +320,10 @@ static long vector_read(struct thread_state *t, long no, long *args, int *done) 
     long count = args[2];
     if (count < 0 || count > MAX_IOV) return 0;
     unsigned long total = 0;
-    for (long i = 0; i < count; i++) total += user[i].iov_len;
+    for (long i = 0; i < count; i++) {
+        if (user[i].iov_len > RR_RECORDS_SIZE) return 0; /* also keeps the sum from wrapping */
+        total += user[i].iov_len;
+    }
     struct rr_record *r = begin(t, no, total);
     if (!r) return 0;
     *done = 1;
@@ -358,86 +366,133 @@ static long poll_family(struct thread_state *t, long no, long *args, int *done) 
     return commit(t, r, ret, size);
 }
 
+/* The largest socket address a buffered recvfrom or recvmsg takes (sizeof(struct
+ * sockaddr_storage)), and the largest control buffer a buffered recvmsg takes. */
+#define MAX_ADDRESS_SIZE 128
+#define MAX_CONTROL_SIZE 1024
+
+static unsigned long at_most(unsigned long value, unsigned long limit) { return value < limit ? value : limit; }
+
+/* With MSG_TRUNC a receive returns the full length of what it took, which can exceed the buffer
+ * (a datagram's), and may write none of it (TCP discards the data). The record's data area
+ * starts as a copy of the caller's buffer, so that copying back min(result, buffer size) bytes
+ * leaves whatever the kernel did not write as it was. */
+static void preserve_unwritten(int flags, void *record_data, const void *user, unsigned long size) {
+    if (flags & MSG_TRUNC) copy_bytes(record_data, user, size);
+}
+
 /* recvfrom: the data, the peer address and its length all land in the record. */
+struct received_from {
+    uint32_t address_length;
+    uint32_t reserved;
+    uint8_t address[MAX_ADDRESS_SIZE];
+    uint8_t data[];
+};
+
 static long receive_from(struct thread_state *t, long *args, int *done) {
+    void *user_data = (void *)args[1], *user_address = (void *)args[4];
+    uint32_t *user_length = (uint32_t *)args[5];
     unsigned long length = (unsigned long)args[2];
-    uint32_t address_capacity = 0;
-    if (args[4] && args[5]) {
-        address_capacity = *(uint32_t *)args[5];
-        if (address_capacity > 128) return 0;
-    }
-    unsigned long size = 8 + 128 + length;
-    struct rr_record *r = begin(t, SYS_recvfrom, size);
+    int flags = (int)args[3];
+    /* The kernel writes the address length (the whole address's, even past the capacity) when
+     * there is an address buffer, and fails with EFAULT when there is no length to go with it. */
+    if (user_address && !user_length) return 0;
+    if (length && !user_data) return 0;
+    uint32_t capacity = user_address ? *user_length : 0;
+    if (capacity > MAX_ADDRESS_SIZE) return 0;
+    struct rr_record *r = begin(t, SYS_recvfrom, sizeof(struct received_from) + length);
     if (!r) return 0;
     *done = 1;
-    uint32_t *address_length = (uint32_t *)r->data;
-    uint8_t *address = r->data + 8, *data = r->data + 8 + 128;
-    *address_length = address_capacity;
-    long ret = untraced(t, r, 1, SYS_recvfrom, args[0], (long)data, (long)length, args[3],
-                        address_capacity ? (long)address : 0, address_capacity ? (long)address_length : 0);
-    if (!failed(ret)) {
-        copy_bytes((void *)args[1], data, (unsigned long)ret);
-        if (address_capacity) {
-            uint32_t n = *address_length < address_capacity ? *address_length : address_capacity;
-            copy_bytes((void *)args[4], address, n);
-            *(uint32_t *)args[5] = *address_length;
-        }
+    struct received_from *in = (struct received_from *)r->data;
+    in->address_length = capacity;
+    preserve_unwritten(flags, in->data, user_data, length);
+    long ret = untraced(t, r, 1, SYS_recvfrom, args[0], (long)in->data, (long)length, flags,
+                        user_address ? (long)in->address : 0, user_address ? (long)&in->address_length : 0);
+    unsigned long copied = failed(ret) ? 0 : at_most((unsigned long)ret, length);
+    copy_bytes(user_data, in->data, copied);
+    if (!failed(ret) && user_address) {
+        copy_bytes(user_address, in->address, at_most(in->address_length, capacity));
+        *user_length = in->address_length;
     }
-    return commit(t, r, ret, 8 + 128 + (failed(ret) ? 0 : (unsigned long)ret));
+    return commit(t, r, ret, sizeof(struct received_from) + copied);
 }
 
 /* recvmsg: the msghdr, its iovec array, name and control buffers are rebuilt inside the record,
  * so that everything the kernel writes (including the lengths and flags in the msghdr) is there. */
+struct received_message {
+    struct msghdr header;
+    struct iovec iov[MAX_IOV];
+    uint8_t name[MAX_ADDRESS_SIZE];
+    uint8_t control[MAX_CONTROL_SIZE];
+    uint8_t data[];
+};
+
+/* Copies `count` bytes of the record's data area out over the caller's iovecs, in order. */
+static void scatter(const struct iovec *user, unsigned long iov_count, const uint8_t *data, unsigned long count) {
+    for (unsigned long i = 0; i < iov_count && count; i++) {
+        unsigned long n = at_most(user[i].iov_len, count);
+        copy_bytes(user[i].iov_base, data, n);
+        data += n;
+        count -= n;
+    }
+}
+
 static long receive_message(struct thread_state *t, long *args, int *done) {
     struct msghdr *user = (struct msghdr *)args[1];
-    if (user->msg_iovlen > MAX_IOV || user->msg_namelen > 128 || user->msg_controllen > 1024) return 0;
+    int flags = (int)args[2];
+    if (!user || user->msg_iovlen > MAX_IOV || (user->msg_iovlen && !user->msg_iov)) return 0;
+    if (user->msg_namelen > MAX_ADDRESS_SIZE || user->msg_controllen > MAX_CONTROL_SIZE) return 0;
     unsigned long total = 0;
-    for (unsigned long i = 0; i < user->msg_iovlen; i++) total += user->msg_iov[i].iov_len;
-    unsigned long header = sizeof(struct msghdr) + MAX_IOV * sizeof(struct iovec) + 128 + 1024;
-    struct rr_record *r = begin(t, SYS_recvmsg, header + total);
+    for (unsigned long i = 0; i < user->msg_iovlen; i++) {
+        if (user->msg_iov[i].iov_len > RR_RECORDS_SIZE) return 0; /* also keeps the sum from wrapping */
+        total += user->msg_iov[i].iov_len;
+    }
+    struct rr_record *r = begin(t, SYS_recvmsg, sizeof(struct received_message) + total);
     if (!r) return 0;
     *done = 1;
-    struct msghdr *m = (struct msghdr *)r->data;
-    struct iovec *iov = (struct iovec *)(r->data + sizeof(struct msghdr));
-    uint8_t *name = (uint8_t *)(iov + MAX_IOV), *control = name + 128, *data = control + 1024;
+    struct received_message *in = (struct received_message *)r->data;
+    struct msghdr *m = &in->header;
     unsigned long offset = 0;
     for (unsigned long i = 0; i < user->msg_iovlen; i++) {
-        iov[i].iov_base = data + offset;
-        iov[i].iov_len = user->msg_iov[i].iov_len;
+        in->iov[i].iov_base = in->data + offset;
+        in->iov[i].iov_len = user->msg_iov[i].iov_len;
+        preserve_unwritten(flags, in->data + offset, user->msg_iov[i].iov_base, user->msg_iov[i].iov_len);
         offset += user->msg_iov[i].iov_len;
     }
-    m->msg_name = user->msg_name ? name : 0;
-    m->msg_namelen = user->msg_name ? user->msg_namelen : 0;
-    m->msg_iov = iov;
+    /* The same msghdr as the caller's, buffers moved into the record: the kernel sees the same
+     * lengths, and NULL buffers stay NULL. */
+    m->msg_name = user->msg_name ? in->name : 0;
+    m->msg_namelen = user->msg_namelen;
+    m->msg_iov = in->iov;
     m->msg_iovlen = user->msg_iovlen;
-    m->msg_control = user->msg_control ? control : 0;
-    m->msg_controllen = user->msg_control ? user->msg_controllen : 0;
+    m->msg_control = user->msg_control ? in->control : 0;
+    m->msg_controllen = user->msg_controllen;
+    /* The control length the kernel returns includes the padding after the last message's data,
+     * which it does not write (an IP_TTL message: 20 bytes written, 24 returned). */
+    if (user->msg_control) copy_bytes(in->control, user->msg_control, user->msg_controllen);
     m->msg_flags = 0;
-    long ret = untraced(t, r, 1, SYS_recvmsg, args[0], (long)m, args[2], 0, 0, 0);
+    long ret = untraced(t, r, 1, SYS_recvmsg, args[0], (long)m, flags, 0, 0, 0);
+    unsigned long copied = failed(ret) ? 0 : at_most((unsigned long)ret, total);
     if (!failed(ret)) {
-        unsigned long left = (unsigned long)ret, from = 0;
-        for (unsigned long i = 0; i < user->msg_iovlen && left; i++) {
-            unsigned long n = user->msg_iov[i].iov_len < left ? user->msg_iov[i].iov_len : left;
-            copy_bytes(user->msg_iov[i].iov_base, data + from, n);
-            from += n;
-            left -= n;
-        }
+        scatter(user->msg_iov, user->msg_iovlen, in->data, copied);
+        /* What the kernel writes on success: the name and its full length when there is a name
+         * buffer; always the flags and the length of the control data it wrote. */
         if (user->msg_name) {
-            copy_bytes(user->msg_name, name, m->msg_namelen < user->msg_namelen ? m->msg_namelen : user->msg_namelen);
+            copy_bytes(user->msg_name, in->name, at_most(m->msg_namelen, user->msg_namelen));
             user->msg_namelen = m->msg_namelen;
         }
-        if (user->msg_control) {
-            copy_bytes(user->msg_control, control, m->msg_controllen);
-            user->msg_controllen = m->msg_controllen;
-        }
+        copy_bytes(user->msg_control, in->control, m->msg_controllen);
+        user->msg_controllen = m->msg_controllen;
         user->msg_flags = m->msg_flags;
     }
-    return commit(t, r, ret, header + (failed(ret) ? 0 : (unsigned long)ret));
+    return commit(t, r, ret, sizeof(struct received_message) + copied);
 }
 
 /* ---------------------------------------------------------------- the hook */
 
-#define TERMIOS_SIZE 60
+/* What TCGETS writes: the kernel's struct termios (asm/termbits.h), not glibc's 60-byte one. */
+#define KERNEL_TERMIOS_SIZE 36
+_Static_assert(sizeof(struct termios) == KERNEL_TERMIOS_SIZE, "TCGETS writes the kernel's struct termios");
 #define STAT_SIZE 144
 #define STAT_MODE_OFFSET 24 /* st_mode in the kernel's x86-64 struct stat */
 #define STATX_SIZE 256
@@ -573,9 +628,9 @@ HIDDEN long rr_syscall_hook(long no, long a0, long a1, long a2, long a3, long a4
         if (a0 > 2 && a1 >= F_GETFD && a1 <= F_SETFL) ret = no_output(t, 0, no, a0, a1, a2, a3, a4, a5, &done);
         break;
     case SYS_ioctl:
-        if (a1 == 0x541B /* FIONREAD */) ret = one_output(t, 0, no, args, 2, 4, 0, &done);
-        else if (a1 == 0x5401 /* TCGETS */) ret = one_output(t, 0, no, args, 2, TERMIOS_SIZE, 0, &done);
-        else if (a1 == 0x40049409 /* FICLONE */) ret = no_output(t, 0, no, a0, a1, a2, a3, a4, a5, &done);
+        if (a1 == FIONREAD) ret = one_output(t, 0, no, args, 2, sizeof(int), 0, &done);
+        else if (a1 == TCGETS) ret = one_output(t, 0, no, args, 2, KERNEL_TERMIOS_SIZE, 0, &done);
+        else if (a1 == FICLONE) ret = no_output(t, 0, no, a0, a1, a2, a3, a4, a5, &done);
         break;
     case SYS_rt_sigprocmask:
         if (a3 == 8) ret = replayed(t, no, args, 2, 8, &done);

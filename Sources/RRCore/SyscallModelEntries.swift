@@ -167,6 +167,8 @@ extension SyscallModel {
         0x5421: 0,  // FIONBIO
         0x5450: 0, 0x5451: 0,  // FIONCLEX, FIOCLEX
         0x5452: 0,  // FIOASYNC
+        0x8004_5430: 4,  // TIOCGPTN (ptsname, grantpt)
+        0x4004_5431: 0,  // TIOCSPTLCK (unlockpt)
         0x802c_542a: 44,  // TCGETS2
         0x8008_6601: 4,  // FS_IOC_GETFLAGS
         0x4004_9409: 0,  // FICLONE (cp tries a reflink copy first)

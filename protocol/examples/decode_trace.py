@@ -106,8 +106,8 @@ def syscall_name(number):
 
 # The data a buffered syscall's record holds (README section 8.5), by syscall number: a fixed size,
 # a tuple of possible sizes, a function of the result, "poll" (8 bytes a pollfd, then 16), or
-# "upto" (min(result, size argument) bytes; when that is below the result only the padded length
-# is known).
+# "upto" (a fixed prefix, _UPTO_PREFIX, then min(result, size argument) bytes; when that is below
+# the result only the padded length is known).
 def _counted(result):
     return max(result, 0)
 
@@ -116,13 +116,16 @@ _RECORD_DATA = {
     0: _counted, 17: _counted, 19: _counted, 89: _counted, 217: _counted, 267: _counted, 318: _counted,  # read pread64 readv readlink getdents64 readlinkat getrandom
     4: 144, 5: 144, 6: 144, 262: 144, 332: 256,            # stat fstat lstat newfstatat: struct stat; statx: struct statx
     96: 16, 228: 16,                                       # gettimeofday, clock_gettime
-    45: lambda r: 8 + 128 + _counted(r),                   # recvfrom: address length, address, data
-    47: lambda r: 56 + 16 * 16 + 128 + 1024 + _counted(r),  # recvmsg: msghdr, 16 iovecs, name, control, data
+    45: "upto", 47: "upto",                                # recvfrom, recvmsg: see _UPTO_PREFIX; MSG_TRUNC results exceed the buffer
     232: lambda r: 12 * _counted(r), 281: lambda r: 12 * _counted(r),  # epoll_wait, epoll_pwait: 12 bytes an event
     191: "upto", 192: "upto", 193: "upto", 194: "upto", 195: "upto", 196: "upto",  # [lf]getxattr, [lf]listxattr
-    16: (4, 60, 0),                                        # ioctl: FIONREAD int, TCGETS termios, FICLONE none
+    16: (4, 36, 0),                                        # ioctl: FIONREAD int, TCGETS the kernel's termios, FICLONE none
     14: (0, 8),                                            # rt_sigprocmask: the old mask, if asked for
     7: "poll", 271: "poll",                                # poll, ppoll: 8 bytes a pollfd, then 16 bytes
+}
+_UPTO_PREFIX = {
+    45: 8 + 128,                  # recvfrom: address length, address; then the data
+    47: 56 + 16 * 16 + 128 + 1024,  # recvmsg: msghdr, 16 iovecs, name, control; then the data
 }
 _RECORD_NO_DATA = {1, 2, 3, 8, 10, 18, 20, 21, 28, 39, 44, 46, 72, 102, 104, 107, 108, 110, 186, 201, 202, 257, 269, 439,
                    74, 75, 77, 82, 83, 87, 90, 91, 93, 188, 189, 190, 197, 198, 199, 221, 258, 260, 263, 264, 268, 280, 326}
@@ -137,10 +140,11 @@ def record_data_length(number, result, stored):
     if rule == "poll":
         return stored if stored >= 16 and stored % 8 == 0 else None
     if rule == "upto":   # min(result, the size argument) bytes: the size is not in the record
-        full = _counted(result)
+        prefix = _UPTO_PREFIX.get(number, 0)
+        full = prefix + _counted(result)
         if (full + 7) & ~7 == stored:
             return full
-        return stored if stored < full else None
+        return stored if prefix <= stored < full else None
     candidates = rule if isinstance(rule, tuple) else (rule(result) if callable(rule) else rule,)
     for length in candidates:
         if (length + 7) & ~7 == stored:
