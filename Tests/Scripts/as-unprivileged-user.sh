@@ -3,7 +3,8 @@
 # both syscall-buffer modes: CI runs as root, and everything must work without privileges (the
 # paper's premise). Creates the user (rrtest, or $RR_SWIFT_TEST_USER) when missing and stages a
 # copy of the built tools and tests it can reach, wherever the checkout is. Run by `make test`
-# after the tests as root; as an ordinary user already, it has nothing to add.
+# after the tests as root; as an ordinary user already, it has nothing to add. RR_SWIFT_TEST_FILTER
+# picks fewer tests (while working on one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 user=${RR_SWIFT_TEST_USER:-rrtest}
@@ -29,7 +30,7 @@ run_as_user() {
     echo "== integration tests as $user (uid $(id -u "$user"))${1:+, $1}"
     runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" PATH=/opt/swift/usr/bin:/usr/local/bin:/usr/bin:/bin \
         TMPDIR=/tmp RR_SWIFT_TEST_ROOT="$stage" ${1:+"$1"} \
-        "$stage/.build/debug/rr-swiftPackageTests.xctest" --testing-library swift-testing --filter IntegrationTests
+        "$stage/.build/debug/rr-swiftPackageTests.xctest" --testing-library swift-testing --filter "${RR_SWIFT_TEST_FILTER:-IntegrationTests}"
 }
 run_as_user
 run_as_user RR_SWIFT_NO_SYSCALL_BUFFER=1
