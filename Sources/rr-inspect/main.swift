@@ -141,11 +141,23 @@ struct ListTraces: ParsableCommand {
                     if case let .header(h)? = try openTrace(path).next() { return h }
                     return nil
                 }()
-                let started = header.map { String($0.startTime) } ?? "?"
+                let started = header.map { localTime($0.startTime) } ?? "?"
                 output("\(name)\t\(size)\t\(started)\t\(header?.commandLine.joined(separator: " ") ?? "(unreadable)")")
             }
         }
     }
+}
+
+/// A start time as `ls -l` shows a modification time, in local time: "Dec  3 05:40", or with
+/// the year instead of the time when it is more than six months away from now.
+func localTime(_ seconds: UInt64) -> String {
+    var time = time_t(seconds), parts = tm()
+    guard localtime_r(&time, &parts) != nil else { return String(seconds) }
+    let sixMonths: Int64 = 182 * 24 * 3600
+    let format = abs(Int64(Glibc.time(nil)) - Int64(seconds)) > sixMonths ? "%b %e  %Y" : "%b %e %H:%M"
+    var buffer = [CChar](repeating: 0, count: 64)
+    let length = strftime(&buffer, buffer.count, format, &parts)
+    return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 Inspect.main()

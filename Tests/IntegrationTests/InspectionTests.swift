@@ -65,6 +65,16 @@ import Testing
         #expect(listing.stdoutText.contains("true-0.rrt"))
         #expect(listing.stdoutText.contains("echo-0.rrt"))
         #expect(listing.stdoutText.contains("echo hi"))
+        #expect(listing.stdoutText.hasSuffix("\n"))
+        // Start times in local time as ls -l shows them ("Dec  3 05:40"), in the zone asked for.
+        let month = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]"
+        for line in listing.stdoutText.split(separator: "\n").dropFirst() {
+            #expect(line.split(separator: "\t")[2].wholeMatch(of: try Regex(month)) != nil, "\(line)")
+        }
+        let utc = try Harness.run([Harness.launcher, "ls"], environment: environment.merging(["TZ": "UTC"]) { $1 })
+        let tokyo = try Harness.run([Harness.launcher, "ls"], environment: environment.merging(["TZ": "Asia/Tokyo"]) { $1 })
+        let hour = { (listing: Harness.Result) in Int(listing.stdoutText.split(separator: "\n")[1].split(separator: "\t")[2].suffix(5).prefix(2)) ?? -1 }
+        #expect((hour(utc) + 9) % 24 == hour(tokyo), "\(utc.stdoutText) \(tokyo.stdoutText)")
         let latest = try Harness.run([Harness.launcher, "replay"], environment: environment)
         #expect(latest.stdoutText == "hi\n")
     }
