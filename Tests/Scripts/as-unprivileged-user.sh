@@ -32,5 +32,24 @@ run_as_user() {
         TMPDIR=/tmp RR_SWIFT_TEST_ROOT="$stage" ${1:+"$1"} \
         "$stage/.build/debug/rr-swiftPackageTests.xctest" --testing-library swift-testing --filter "${RR_SWIFT_TEST_FILTER:-IntegrationTests}"
 }
+# Two users replay their own traces at the same time, each with their own caches, and each can
+# replay the other's trace once it is readable.
+two_users_replay_at_once() {
+    echo "== root and $user replay at the same time"
+    local traces="$stage/two-users" launcher="$stage/bin/rr-launch"
+    mkdir -p "$traces" && chown "$user:" "$traces"
+    local as_user=(runuser -u "$user" -- env -i HOME="$home" PATH=/usr/bin:/bin RR_SWIFT_NO_BUILD=1)
+    RR_SWIFT_NO_BUILD=1 "$launcher" record -o "$traces/root.rrt" -- ls -l /usr/bin > "$traces/root.out"
+    "${as_user[@]}" "$launcher" record -o "$traces/user.rrt" -- ls -l /usr/lib > "$traces/user.out"
+    chmod 644 "$traces/root.rrt"
+    RR_SWIFT_NO_BUILD=1 "$launcher" replay "$traces/root.rrt" > "$traces/root.replayed" & local root_replay=$!
+    "${as_user[@]}" "$launcher" replay "$traces/user.rrt" > "$traces/user.replayed" & local user_replay=$!
+    "${as_user[@]}" "$launcher" replay "$traces/root.rrt" > "$traces/root.by-user"
+    wait "$root_replay" && wait "$user_replay"
+    cmp "$traces/root.out" "$traces/root.replayed" && cmp "$traces/user.out" "$traces/user.replayed" \
+        && cmp "$traces/root.out" "$traces/root.by-user" && echo "two users replayed at once: ok"
+}
+
 run_as_user
 run_as_user RR_SWIFT_NO_SYSCALL_BUFFER=1
+two_users_replay_at_once
