@@ -78,6 +78,7 @@ struct MessagePump {
     final class Flag { var value = true }
     /// Larger frames mean a broken supervisor, not data: refuse rather than buffer without limit.
     static let maximumMessage = 1 << 30
+    /// Nothing but the header arrived: the supervisor could not start the program.
     let receivedNothing = Flag()
 
     /// Returns whether the end message arrived.
@@ -96,7 +97,6 @@ struct MessagePump {
                 try chunk.withUnsafeMutableBytes { try input.read(into: $0, retryOnInterrupt: true) }
             }
             if n == 0 { break }
-            receivedNothing.value = false
             pending += chunk[0..<n]
             // Pass on whole messages only, so every block boundary a crash could leave is clean.
             var complete = 0
@@ -111,6 +111,8 @@ struct MessagePump {
                 }
                 guard pending.count - complete >= Message.frameHeaderSize + length else { break }
                 if kind == Message.Kind.end.rawValue { sawEnd = true }
+                // The header goes out before the program starts; only what follows it is a recording.
+                if kind != Message.Kind.header.rawValue { receivedNothing.value = false }
                 if kind == Message.Kind.fileContent.rawValue && length >= 32 {
                     // File contents go in blocks of their own, which the cache may hold already.
                     try writer.append(Array(pending[0..<complete]))
