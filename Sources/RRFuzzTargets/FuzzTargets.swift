@@ -31,7 +31,8 @@ public enum FuzzTargets {
     /// decompression, messages framed across blocks, message payloads). It is read three
     /// ways: as it is, with `partial` (which must agree on every message it hands out), and
     /// with its header and block checksums recomputed, so that mutations behind a checksum
-    /// reach decompression and decoding. Returns the outcome of reading it as it is.
+    /// reach decompression and decoding; a stream that reads to its end must read the same once
+    /// written again. Returns the outcome of reading it as it is.
     public static func stream(_ data: [UInt8]) -> Outcome {
         let (messages, outcome) = readAll(data, partial: false)
         let (partialMessages, _) = readAll(data, partial: true)
@@ -39,6 +40,10 @@ public enum FuzzTargets {
               "a partial read disagrees with a complete read")
         if case .decoded = outcome {
             check(partialMessages == messages, "a partial read of a complete trace differs")
+            // What was read, written again by the real writer, reads back the same.
+            let rewritten = try? FuzzSeeds.written(messages, compression: .zstd, flushEach: false)
+            check(rewritten.map { readAll($0, partial: false).0 == messages } ?? false,
+                  "a trace written from the messages read does not read back the same")
         }
         let repaired = withChecksumsRecomputed(data)
         if repaired != data { _ = readAll(repaired, partial: false) }
