@@ -6,7 +6,7 @@ PROGRAMS_DIR ?= .build/programs
 SWIFT_FLAGS ?=
 DEBIAN_PACKAGES := zlib1g-dev libzstd-dev libseccomp-dev libelf-dev libzydis-dev libssl-dev
 
-.PHONY: all build deps preload programs test bench clean
+.PHONY: all build deps preload programs test bench clean fuzz fuzz-build fuzz-seeds
 
 all: build
 
@@ -42,6 +42,51 @@ test: build programs
 # Release-build benchmark: native vs record vs replay (and strace -f), medians of RUNS runs.
 bench: build programs
 	bash Tests/Bench/bench.sh
+
+# Fuzzing: libFuzzer targets over the trace stream reader and the message decoder
+# (Sources/RRFuzzTargets), built with -sanitize=fuzzer,address in their own build path so normal
+# builds are unaffected. Each runs FUZZ_SECONDS from the checked-in seeds (Tests/FuzzCorpus/TARGET)
+# plus what earlier runs kept (.build/fuzz/corpus/TARGET); a crash, timeout or an allocation over
+# its malloc limit stops it with the input in .build/fuzz/artifacts/TARGET. Fix the code, then
+# check the (small) input into Tests/FuzzCorpus/TARGET, which `make test` replays without libFuzzer.
+# Malloc limits: a 4 KiB input is a zstd block of at most 4 KiB, which can stand for at most
+# 128 MiB (Zstandard.maximumExpansion); one message decodes to a few copies of its bytes.
+FUZZ_TARGETS := rr-fuzz-stream rr-fuzz-events
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := .build/fuzz
+FUZZ_MAX_LEN ?= 4096
+FUZZ_MALLOC_MB_rr-fuzz-stream := 160
+FUZZ_MALLOC_MB_rr-fuzz-events := 4
+FUZZ_OPTIONS ?= -max_len=$(FUZZ_MAX_LEN) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+
+fuzz-build: deps
+	@for target in $(FUZZ_TARGETS); do \
+	  swift build -c release --build-path $(FUZZ_BUILD) --product $$target \
+	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DRR_LIBFUZZER $(SWIFT_FLAGS) || exit 1; done
+
+fuzz: fuzz-build
+	@$(MAKE) --no-print-directory $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+fuzz-run-%:
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts/$*
+	@echo "== $*: $(FUZZ_SECONDS) s (log: $(FUZZ_BUILD)/$*.log)"
+	@SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/release/$* -max_total_time=$(FUZZ_SECONDS) $(FUZZ_OPTIONS) \
+	  -malloc_limit_mb=$(FUZZ_MALLOC_MB_$*) -artifact_prefix=$(FUZZ_BUILD)/artifacts/$*/ \
+	  $(FUZZ_BUILD)/corpus/$* Tests/FuzzCorpus/$* > $(FUZZ_BUILD)/$*.log 2>&1; status=$$?; \
+	grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|^Done' $(FUZZ_BUILD)/$*.log; \
+	if [ $$status -ne 0 ]; then tail -40 $(FUZZ_BUILD)/$*.log; echo "$*: finding, see $(FUZZ_BUILD)/artifacts/$*"; exit 1; fi
+
+# Writes the seed corpus again from fresh recordings (a clean environment keeps the recorded
+# argv/envp small and free of anything private). Check the result before committing it.
+FUZZ_SEED_DIR := .build/fuzz-seeds
+fuzz-seeds: build programs
+	rm -rf $(FUZZ_SEED_DIR) && mkdir -p $(FUZZ_SEED_DIR)/cache
+	seed_env="env -i PATH=/usr/bin:/bin HOME=/tmp RR_SWIFT_NO_BUILD=1 RR_SWIFT_BLOCK_CACHE=$(CURDIR)/$(FUZZ_SEED_DIR)/cache"; \
+	$$seed_env bin/rr-launch record -o $(FUZZ_SEED_DIR)/true.rrt -- /bin/true && \
+	$$seed_env bin/rr-launch record --compression zstd -o $(FUZZ_SEED_DIR)/fork_wait.rrt -- $(PROGRAMS_DIR)/fork_wait >/dev/null && \
+	$$seed_env bin/rr-launch record -n -o $(FUZZ_SEED_DIR)/true-n.rrt -- /bin/true
+	rm -rf Tests/FuzzCorpus/rr-fuzz-stream/valid-* Tests/FuzzCorpus/rr-fuzz-stream/truncated-* Tests/FuzzCorpus/rr-fuzz-events/valid-*
+	.build/release/rr-fuzz-stream --make-seeds Tests/FuzzCorpus $(FUZZ_SEED_DIR)/true.rrt $(FUZZ_SEED_DIR)/fork_wait.rrt $(FUZZ_SEED_DIR)/true-n.rrt
 
 clean:
 	rm -rf .build

@@ -50,8 +50,17 @@ let package = Package(
         .executableTarget(name: "rr-inspect", dependencies: [
             "RRInspect", "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Fuzz targets over the trace reader and decoder (see Sources/RRFuzzTargets). A normal
+        // build makes each a plain program that runs the files it is given through the target;
+        // `make fuzz` builds them with -sanitize=fuzzer,address and -DRR_LIBFUZZER, where their
+        // main starts libFuzzer's driver instead.
+        .target(name: "RRFuzzTargets", dependencies: [
+            "RRTrace", "RRCore", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .executableTarget(name: "rr-fuzz-stream", dependencies: ["RRFuzzTargets"]),
+        .executableTarget(name: "rr-fuzz-events", dependencies: ["RRFuzzTargets"]),
         .testTarget(name: "RRCoreTests", dependencies: ["RRCore"]),
-        .testTarget(name: "RRTraceTests", dependencies: ["RRTrace", "RRCore"]),
+        .testTarget(name: "RRTraceTests", dependencies: ["RRTrace", "RRCore", "RRFuzzTargets"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "RRTrace", "RRCore", .product(name: "SystemPackage", package: "swift-system"),
         ]),

@@ -41,6 +41,18 @@ public struct ByteReader {
     }
 
     public var isAtEnd: Bool { offset == bytes.count }
+    public var remaining: Int { bytes.count - offset }
+
+    /// Reads a count of items that take at least `minimumSize` bytes each, refusing one the
+    /// remaining bytes cannot hold before anything is allocated for the items.
+    public mutating func count(of items: String, minimumSize: Int, limit: UInt32 = 1 << 20) throws -> Int {
+        let count = try u32()
+        guard count <= limit else { throw RRError.corruptTrace("\(what) claims \(count) \(items)") }
+        guard Int(count) * minimumSize <= remaining else {
+            throw RRError.corruptTrace("\(what) claims \(count) \(items) but holds only \(remaining) more bytes")
+        }
+        return Int(count)
+    }
 
     private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
         guard count >= 0, count <= bytes.count - offset else {
@@ -69,13 +81,9 @@ public struct ByteReader {
         return text
     }
     public mutating func blobs() throws -> [[UInt8]] {
-        let count = try u32()
-        guard count <= 1 << 20 else { throw RRError.corruptTrace("\(what) claims \(count) byte strings") }
-        return try (0..<count).map { _ in try blob() }
+        try (0..<count(of: "byte strings", minimumSize: 4)).map { _ in try blob() }
     }
     public mutating func strings() throws -> [String] {
-        let count = try u32()
-        guard count <= 1 << 20 else { throw RRError.corruptTrace("\(what) claims \(count) strings") }
-        return try (0..<count).map { _ in try string() }
+        try (0..<count(of: "strings", minimumSize: 4)).map { _ in try string() }
     }
 }

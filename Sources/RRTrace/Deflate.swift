@@ -19,8 +19,16 @@ public enum Deflate {
         return output
     }
 
-    /// Inflates a block whose uncompressed size is known from its header.
+    /// The most raw bytes one stored byte can inflate to: deflate's longest match (258 bytes)
+    /// in 2 bits, the 1032:1 limit of the format.
+    public static let maximumExpansion = 1032
+
+    /// Inflates a block whose uncompressed size is known from its header. A size the stored
+    /// bytes cannot reach is refused before anything is allocated for it.
     public static func decompress(_ input: [UInt8], expectedSize: Int) throws -> [UInt8] {
+        guard expectedSize >= 0, expectedSize <= input.count * maximumExpansion else {
+            throw RRError.corruptTrace("block claims \(expectedSize) raw bytes, more than its \(input.count) stored bytes can inflate to (zlib)")
+        }
         var output = [UInt8](repeating: 0, count: max(expectedSize, 1))
         var destinationLength = uLong(expectedSize)
         let status = output.withUnsafeMutableBufferPointer { out in

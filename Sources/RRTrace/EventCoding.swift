@@ -102,7 +102,7 @@ enum EventCoding {
     }
 
     static func decodeWrites(_ input: inout ByteReader) throws -> [MemoryWrite] {
-        let count = try input.u32()
+        let count = try input.count(of: "memory writes", minimumSize: 12, limit: .max)
         var writes: [MemoryWrite] = []
         for _ in 0..<count { writes.append(MemoryWrite(address: try input.u64(), bytes: try input.blob())) }
         return writes

@@ -13,6 +13,9 @@ public final class StreamReader {
     private var bufferOffset = 0
     private var nextSequence: UInt32 = 0
     private var sawFinalBlock = false
+    /// Set once `next` has said the stream is over: with `partial`, the bytes held after that are
+    /// the start of a message cut off by the truncation, not messages.
+    private var finished = false
     private var streamOffset: UInt64 = 0
     /// Uncompressed message bytes read so far.
     public private(set) var rawBytes: UInt64 = 0
@@ -47,8 +50,17 @@ public final class StreamReader {
         return try StreamReader(input: fd, partial: partial)
     }
 
-    /// The next message, or nil at the end of a complete trace.
+    /// The next message, or nil at the end of a complete trace (and from then on).
     public func next() throws -> Message? {
+        if finished { return nil }
+        guard let message = try nextMessage() else {
+            finished = true
+            return nil
+        }
+        return message
+    }
+
+    private func nextMessage() throws -> Message? {
         guard let frame = try take(Message.frameHeaderSize) else { return nil }
         var header = ByteReader(frame, what: "message frame")
         let kind = try header.u8()

@@ -20,7 +20,20 @@ public enum Zstandard {
         return output
     }
 
+    /// The most raw bytes one stored byte can decompress to: an RLE block (a 3-byte header and
+    /// the byte) stands for at most 128 KiB.
+    public static let maximumExpansion = 32 * 1024
+
+    /// Decompresses a block that must be exactly one frame of `expectedSize` bytes. A size the
+    /// stored bytes cannot reach is refused before anything is allocated for it.
     public static func decompress(_ input: [UInt8], expectedSize: Int) throws -> [UInt8] {
+        guard expectedSize >= 0, expectedSize <= input.count * maximumExpansion else {
+            throw RRError.corruptTrace("block claims \(expectedSize) raw bytes, more than its \(input.count) stored bytes can decompress to (zstd)")
+        }
+        let frameSize = input.withUnsafeBytes { ZSTD_findFrameCompressedSize($0.baseAddress, $0.count) }
+        guard ZSTD_isError(frameSize) == 0, frameSize == input.count else {
+            throw RRError.corruptTrace("block is not exactly one Zstandard frame")
+        }
         var output = [UInt8](repeating: 0, count: max(expectedSize, 1))
         let size = output.withUnsafeMutableBytes { out in
             input.withUnsafeBytes { source in

@@ -77,4 +77,15 @@ import RRTrace
         #expect(try input.raw(2) == [2, 3])
         #expect(input.isAtEnd)
     }
+
+    /// A count is checked against the bytes left before anything is reserved for the items.
+    @Test func aCountTheBytesCannotHoldThrows() throws {
+        var empties = ByteReader([2, 0, 0, 0] + [UInt8](repeating: 0, count: 8), what: "test")
+        #expect(try empties.blobs() == [[], []])
+        var tooMany = ByteReader([3, 0, 0, 0] + [UInt8](repeating: 0, count: 8), what: "test")
+        let text = corruptTraceText { _ = try tooMany.strings() }
+        #expect(text?.contains("claims 3 strings but holds only 8 more bytes") == true)
+        var writes = ByteReader([1, 0, 0, 0] + [UInt8](repeating: 0, count: 11), what: "test")
+        _ = corruptTraceText { _ = try writes.count(of: "memory writes", minimumSize: 12, limit: .max) }
+    }
 }
