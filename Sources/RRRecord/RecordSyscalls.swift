@@ -17,7 +17,8 @@ extension Recorder {
             throw RRError.unsupportedSyscall("\(number.name): \(problem)")
         }
         let entryRegisters = registers
-        if task.inBlockedBufferedCall && registers.rip == SyscallBufferLayout.tracedSlot + 2 {
+        if task.inBlockedBufferedCall && registers.rip == SyscallBufferLayout.tracedSlot + 2
+            && (registers.origRax == task.blockedBufferedCallNumber || number == .restart_syscall) {
             task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec, entryRecorded: true, continuesBufferedCall: true)
             return
         }

@@ -59,6 +59,9 @@ extension Recorder {
         let header = try task.tracee.readMemory(at: base, count: 8)
         let recorded = header.loadLittleEndian(UInt32.self, at: 0)
         let busy = header.loadLittleEndian(UInt32.self, at: 4) != 0
+        // The library has finished the call that blocked (a signal handler ran, and the call
+        // ended in EINTR instead of being restarted): it is no longer going on in the traced slot.
+        if !busy { task.inBlockedBufferedCall = false }
         guard recorded > task.flushedBytes || (!busy && recorded > 0) || !extra.isEmpty else { return }
         guard UInt64(recorded) <= SyscallBufferLayout.recordsSize, recorded >= task.flushedBytes else {
             throw RRError.incompatible("thread \(task.tid)'s syscall buffer is damaged (\(recorded) bytes recorded, \(task.flushedBytes) sent)")
@@ -109,6 +112,7 @@ extension Recorder {
             registers.rip = SyscallBufferLayout.tracedSlot
             try task.tracee.setRegisters(registers)
             task.inBlockedBufferedCall = true
+            task.blockedBufferedCallNumber = registers.origRax
         }
         task.eventsInARow -= 1
         try task.tracee.resume(task.resumeMode)
