@@ -54,6 +54,10 @@ final class RecordedTask {
     /// the kernel's restart_syscall of it) is the program's own (a signal handler's, or one made
     /// after the blocked call ended in EINTR).
     var blockedBufferedCallNumber: UInt64 = 0
+    /// Where a signal stop was last flushed as "stopped after the next buffered syscall" (rip
+    /// and the buffer's recorded bytes); until the buffer moves on, a stop there again is the
+    /// same call, come back from a signal handler.
+    var flaggedBufferedCallStop: (rip: UInt64, recorded: UInt32)?
     /// The supervisor sent SIGSTOP to get the thread out of a buffered syscall that blocked
     /// without a desched signal (the thread had it blocked).
     var interruptRequested = false
