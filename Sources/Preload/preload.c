@@ -310,12 +310,22 @@ static long replayed(struct thread_state *t, long no, long *args, int out, unsig
 /* The largest vector a buffered readv or recvmsg takes. */
 #define MAX_IOV 16
 
+/* The bytes `count` iovecs ask for, or a size no record can take: lengths are the program's and
+ * may be anything (their sum could wrap around to a small number). */
+static unsigned long iovec_total(const struct iovec *iov, unsigned long count) {
+    unsigned long total = 0;
+    for (unsigned long i = 0; i < count; i++) {
+        if (iov[i].iov_len > RR_RECORDS_SIZE) return RR_RECORDS_SIZE + 1;
+        total += iov[i].iov_len;
+    }
+    return total;
+}
+
 static long vector_read(struct thread_state *t, long no, long *args, int *done) {
     const struct iovec *user = (const struct iovec *)args[1];
     long count = args[2];
     if (count < 0 || count > MAX_IOV) return 0;
-    unsigned long total = 0;
-    for (long i = 0; i < count; i++) total += user[i].iov_len;
+    unsigned long total = iovec_total(user, (unsigned long)count);
     struct rr_record *r = begin(t, no, total);
     if (!r) return 0;
     *done = 1;
@@ -391,8 +401,7 @@ static long receive_from(struct thread_state *t, long *args, int *done) {
 static long receive_message(struct thread_state *t, long *args, int *done) {
     struct msghdr *user = (struct msghdr *)args[1];
     if (user->msg_iovlen > MAX_IOV || user->msg_namelen > 128 || user->msg_controllen > 1024) return 0;
-    unsigned long total = 0;
-    for (unsigned long i = 0; i < user->msg_iovlen; i++) total += user->msg_iov[i].iov_len;
+    unsigned long total = iovec_total(user->msg_iov, user->msg_iovlen);
     unsigned long header = sizeof(struct msghdr) + MAX_IOV * sizeof(struct iovec) + 128 + 1024;
     struct rr_record *r = begin(t, SYS_recvmsg, header + total);
     if (!r) return 0;
