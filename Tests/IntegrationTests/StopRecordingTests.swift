@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func sighupReachesProgramHandler() throws {
-        let recording = try StoppedRecording(["sh", "-c", "trap 'echo got hup; exit 3' HUP; echo $$ > pid; while :; do sleep 0.1; done"])
+        let recording = try StoppedRecording([Harness.programs + "/hup_handler", "wait"])
         _ = try recording.waitForPidFile()
         let started = recording.descendants()
         recording.signalLauncher(SIGHUP)
@@ -103,6 +103,15 @@ import Testing
         let processes = try Harness.run([Harness.launcher, "ps", trace.path]).stdoutText
         let statuses = processes.split(separator: "\n").dropFirst().map { $0.split(separator: "\t")[2] }
         #expect(statuses == ["134", "134"], "\(processes)")
+    }
+
+    /// Arguments asking for far more memory than the kernel writes (a read of 2^40 bytes, a poll
+    /// of 2^32 + 1 descriptors) once made the supervisor allocate that much, and crash.
+    @Test func hugeArgumentsRecordAndReplay() throws {
+        let (recorded, _) = try Harness.recordAndReplay([Harness.programs + "/huge_arguments"])
+        #expect(recorded.status == 0, "\(recorded.stderrText)")
+        #expect(recorded.stdoutText.contains("poll of 2^32 + 1 descriptors: 1, revents 0x1"), "\(recorded.stdoutText)")
+        try StoppedRecording.expectNoCrash(recorded.stderrText)
     }
 
     @Test func supervisorKilledLeavesNoProcess() throws {
