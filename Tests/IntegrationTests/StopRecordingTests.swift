@@ -90,6 +90,25 @@ import Testing
         try StoppedRecording.expectNoneRunning(started)
     }
 
+    /// Ctrl-C at a terminal (script(1) gives the recording one): the program's group is the
+    /// terminal's foreground group, the terminal's SIGINT reaches it directly, and the terminal
+    /// is given back afterwards (`stty sane` from a background group would stop on SIGTTOU).
+    @Test func ctrlCAtTerminal() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("terminal.rrt")
+        let driver = scratch.url.appendingPathComponent("terminal.sh")
+        try #"""
+            (sleep 3; printf '\003'; sleep 3) | script -qfec "$1 record -o $2 -- sh -c 'yes > /dev/null'; echo launcher-status=\$?; stty sane && echo terminal-back" /dev/null
+            """#.write(to: driver, atomically: true, encoding: .utf8)
+        let session = try Harness.run(["/bin/bash", driver.path, Harness.launcher, trace.path], timeout: 60)
+        let output = session.stdoutText.replacingOccurrences(of: "\r", with: "")
+        #expect(output.contains("launcher-status=130"), "\(output) \(session.stderrText)")
+        #expect(output.contains("terminal-back"), "\(output)")
+        try StoppedRecording.expectComplete(trace, exitStatus: 130)
+        let replayed = try Harness.replay(trace)
+        #expect(replayed.status == 130, "\(replayed.stderrText)")
+    }
+
     @Test func programSignallingItsOwnGroup() throws {
         let (recorded, _) = try Harness.recordAndReplay([Harness.programs + "/kill_own_group"])
         #expect(recorded.status == 134, "the program dies of its own SIGABRT: \(recorded.stderrText)")
