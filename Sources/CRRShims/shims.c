@@ -182,9 +182,14 @@ void rr_shim_handle_stop_signals(void) {
     sigaddset(&action.sa_mask, SIGINT);
     sigaddset(&action.sa_mask, SIGTERM);
     sigaddset(&action.sa_mask, SIGHUP);
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGHUP, &action, NULL);
+    const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        // Ignored when we started (nohup, a background job of a script): the program, which
+        // inherits it, ignores it as it would without us, so there is nothing to pass on.
+        struct sigaction current;
+        if (sigaction(signals[i], NULL, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+        sigaction(signals[i], &action, NULL);
+    }
 }
 
 void rr_shim_forward_stop_signals(pid_t group) {

@@ -54,7 +54,8 @@ rr_shim_result rr_shim_spawn_traced(const char *path, char *const argv[], char *
 
 /// The recorder's handling of SIGINT, SIGTERM and SIGHUP (rr_shim_forward_stop_signals).
 /// Installs the handler at once: a signal that arrives before the program's process group is
-/// known is held and passed on when it is.
+/// known is held and passed on when it is. A signal ignored already stays ignored (the program
+/// inherits that).
 void rr_shim_handle_stop_signals(void);
 
 /// From now on SIGINT, SIGTERM and SIGHUP sent to the supervisor go to process group `group`
