@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <time.h>
@@ -103,6 +104,18 @@ rr_shim_result rr_shim_spawn_traced(const char *path, char *const argv[], char *
     pid_t pid = fork();
     if (pid != 0) return make_result(pid);
     // Child: only async-signal-safe calls from here to execve.
+    if (options.own_process_group) {
+        setpgid(0, 0);
+        if (options.terminal_fd >= 0) {
+            // A background group may take the terminal only with SIGTTOU blocked (the mask is
+            // set again just below).
+            sigset_t ttou;
+            sigemptyset(&ttou);
+            sigaddset(&ttou, SIGTTOU);
+            sigprocmask(SIG_BLOCK, &ttou, NULL);
+            tcsetpgrp(options.terminal_fd, getpid());
+        }
+    }
     if (saved_mask_valid) sigprocmask(SIG_SETMASK, &saved_mask, NULL);
     if (options.set_signals) {
         for (int sig = 1; sig <= 64; sig++) {
@@ -149,6 +162,83 @@ int rr_shim_probe_seccomp(void) {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     return WIFEXITED(status) ? WEXITSTATUS(status) : EINVAL;
+}
+
+static volatile sig_atomic_t forward_group;
+static volatile sig_atomic_t held_signal;
+static volatile sig_atomic_t kill_requested;
+static int64_t first_interrupt_ns;  // only touched in the handler, which masks all three signals
+
+static void forward_stop_signal(int sig) {
+    int saved = errno;
+    pid_t group = forward_group;
+    if (group <= 0) {
+        held_signal = sig;
+    } else {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+        // Copies of one signal arrive close together (timeout(1) signals its child and then its
+        // whole group; rr-launch passes on what it gets): only a later SIGINT is a second one.
+        if (sig == SIGINT && first_interrupt_ns != 0 && ns - first_interrupt_ns > 500000000) {
+            kill_requested = 1;
+            kill(-group, SIGKILL);
+        } else {
+            if (sig == SIGINT && first_interrupt_ns == 0) first_interrupt_ns = ns;
+            kill(-group, sig);
+        }
+    }
+    errno = saved;
+}
+
+void rr_shim_handle_stop_signals(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = forward_stop_signal;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigaddset(&action.sa_mask, SIGINT);
+    sigaddset(&action.sa_mask, SIGTERM);
+    sigaddset(&action.sa_mask, SIGHUP);
+    const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        // Ignored when we started (nohup, a background job of a script): the program, which
+        // inherits it, ignores it as it would without us, so there is nothing to pass on.
+        struct sigaction current;
+        if (sigaction(signals[i], NULL, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+        sigaction(signals[i], &action, NULL);
+    }
+}
+
+void rr_shim_forward_stop_signals(pid_t group) {
+    forward_group = group;
+    int held = held_signal;
+    if (group > 0 && held != 0) {
+        held_signal = 0;
+        raise(held);
+    }
+}
+
+int rr_shim_kill_requested(void) { return kill_requested; }
+
+int rr_shim_foreground_terminal(void) {
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    if (tcgetpgrp(fd) != getpgrp()) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void rr_shim_take_back_terminal(int fd) {
+    if (fd < 0) return;
+    sigset_t ttou, saved;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    pthread_sigmask(SIG_BLOCK, &ttou, &saved);
+    tcsetpgrp(fd, getpgrp());
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 int rr_shim_pin_to_cpu(int cpu) {

@@ -315,15 +315,22 @@ static long replayed(struct thread_state *t, long no, long *args, int out, unsig
 /* The largest vector a buffered readv or recvmsg takes. */
 #define MAX_IOV 16
 
+/* The bytes `count` iovecs ask for, or a size no record can take: lengths are the program's and
+ * may be anything (their sum could wrap around to a small number). */
+static unsigned long iovec_total(const struct iovec *iov, unsigned long count) {
+    unsigned long total = 0;
+    for (unsigned long i = 0; i < count; i++) {
+        if (iov[i].iov_len > RR_RECORDS_SIZE) return RR_RECORDS_SIZE + 1;
+        total += iov[i].iov_len;
+    }
+    return total;
+}
+
 static long vector_read(struct thread_state *t, long no, long *args, int *done) {
     const struct iovec *user = (const struct iovec *)args[1];
     long count = args[2];
     if (count < 0 || count > MAX_IOV) return 0;
-    unsigned long total = 0;
-    for (long i = 0; i < count; i++) {
-        if (user[i].iov_len > RR_RECORDS_SIZE) return 0; /* also keeps the sum from wrapping */
-        total += user[i].iov_len;
-    }
+    unsigned long total = iovec_total(user, (unsigned long)count);
     struct rr_record *r = begin(t, no, total);
     if (!r) return 0;
     *done = 1;
@@ -442,11 +449,7 @@ static long receive_message(struct thread_state *t, long *args, int *done) {
     int flags = (int)args[2];
     if (!user || user->msg_iovlen > MAX_IOV || (user->msg_iovlen && !user->msg_iov)) return 0;
     if (user->msg_namelen > MAX_ADDRESS_SIZE || user->msg_controllen > MAX_CONTROL_SIZE) return 0;
-    unsigned long total = 0;
-    for (unsigned long i = 0; i < user->msg_iovlen; i++) {
-        if (user->msg_iov[i].iov_len > RR_RECORDS_SIZE) return 0; /* also keeps the sum from wrapping */
-        total += user->msg_iov[i].iov_len;
-    }
+    unsigned long total = iovec_total(user->msg_iov, user->msg_iovlen);
     struct rr_record *r = begin(t, SYS_recvmsg, sizeof(struct received_message) + total);
     if (!r) return 0;
     *done = 1;

@@ -22,9 +22,14 @@ public enum ReplayTreatment: Sendable {
 /// Reads tracee memory while the model computes the ranges of a syscall (iovec arrays, msghdr).
 public protocol TraceeMemoryReader {
     func readBytes(at address: RemoteAddress, count: Int) throws -> [UInt8]
+    /// The size of the process's descriptor table (FDSize in /proc/<tid>/status): select
+    /// writes back its fd sets only that far, whatever nfds the program asked for. Nil if unknown.
+    func descriptorTableSize() -> Int?
 }
 
 extension TraceeMemoryReader {
+    public func descriptorTableSize() -> Int? { nil }
+
     public func readWord(at address: RemoteAddress) throws -> UInt64 {
         let bytes = try readBytes(at: address, count: 8)
         return bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
@@ -98,7 +103,7 @@ public struct SyscallSpec: Sendable {
             case let .resultBytes(argument):
                 add(args[argument], Int(clamping: context.result))
             case let .iovec(argument, countArgument):
-                ranges += try Self.scatter(iovecs: args[argument], count: Int(args[countArgument]),
+                ranges += try Self.scatter(iovecs: args[argument], count: Int(clamping: args[countArgument]),
                                            total: Int(context.result), memory: context.memory)
             case let .sized(argument, size):
                 add(args[argument], size(args, context.result))
@@ -119,13 +124,18 @@ public struct SyscallSpec: Sendable {
         try scatter(iovecs: iovecs, count: count, total: total, memory: memory)
     }
 
+    /// The kernel refuses more iovecs than this (UIO_MAXIOV).
+    public static let maximumIovecs = 1024
+
+    /// Every length here is bounded by `total`, the kernel's result, never by what the iovecs ask
+    /// for (a program may pass any lengths, and change them while the call waits).
     static func scatter(iovecs: UInt64, count: Int, total: Int, memory: TraceeMemoryReader) throws -> [MemoryRange] {
         var remaining = total
         var ranges: [MemoryRange] = []
         var index = 0
-        while remaining > 0 && index < count {
-            let base = try memory.readWord(at: iovecs + UInt64(index * 16))
-            let length = Int(try memory.readWord(at: iovecs + UInt64(index * 16 + 8)))
+        while remaining > 0 && index < min(count, maximumIovecs) {
+            let base = try memory.readWord(at: iovecs &+ UInt64(index * 16))
+            let length = Int(clamping: try memory.readWord(at: iovecs &+ UInt64(index * 16 + 8)))
             let used = min(length, remaining)
             if used > 0 { ranges.append(MemoryRange(address: base, length: used)) }
             remaining -= used

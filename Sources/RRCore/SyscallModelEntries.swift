@@ -102,18 +102,19 @@ extension SyscallModel {
         SyscallSpec(.setitimer, .emulate, [.fixed(argument: 2, size: itimervalSize)]),
         SyscallSpec(.timerfd_settime, .emulate, [.fixed(argument: 3, size: itimerspecSize)]),
         SyscallSpec(.timerfd_gettime, .emulate, [.fixed(argument: 1, size: itimerspecSize)]),
-        SyscallSpec(.rt_sigpending, .emulate, [.sized(argument: 0) { args, _ in Int(args[1]) }]),
+        SyscallSpec(.rt_sigpending, .emulate, [.sized(argument: 0) { args, _ in min(Int(clamping: args[1]), 8) }]),
         SyscallSpec(.rt_sigtimedwait, .emulate, [.fixed(argument: 1, size: siginfoSize)]),
         SyscallSpec(.wait4, .emulate, [.fixed(argument: 1, size: 4), .fixed(argument: 3, size: rusageSize)]),
         SyscallSpec(.waitid, .emulate, [.fixed(argument: 2, size: siginfoSize), .fixed(argument: 4, size: rusageSize)]),
-        SyscallSpec(.mincore, .emulate, [.sized(argument: 2) { args, _ in Int((args[1] + 4095) / 4096) }]),
+        SyscallSpec(.mincore, .emulate, [.sized(argument: 2) { args, _ in Int(clamping: (args[1] / 4096) + (args[1] % 4096 == 0 ? 0 : 1)) }]),
         SyscallSpec(.sendfile, .emulate, [.fixed(argument: 2, size: 8)]),
         SyscallSpec(.copy_file_range, .emulate, [.fixed(argument: 1, size: 8), .fixed(argument: 3, size: 8)]),
         SyscallSpec(.splice, .emulate, [.fixed(argument: 1, size: 8), .fixed(argument: 3, size: 8)]),
 
         // Polling: the kernel writes back revents and the remaining timeout.
-        SyscallSpec(.poll, .emulate, [.sized(argument: 0) { args, _ in Int(args[1]) * pollfdSize }]),
-        SyscallSpec(.ppoll, .emulate, [.sized(argument: 0) { args, _ in Int(args[1]) * pollfdSize },
+        // nfds is an unsigned int for the kernel: only the low 32 bits count.
+        SyscallSpec(.poll, .emulate, [.sized(argument: 0) { args, _ in Int(UInt32(truncatingIfNeeded: args[1])) * pollfdSize }]),
+        SyscallSpec(.ppoll, .emulate, [.sized(argument: 0) { args, _ in Int(UInt32(truncatingIfNeeded: args[1])) * pollfdSize },
                                        .fixed(argument: 2, size: timespecSize)]),
         SyscallSpec(.select, .emulate, fdSetEffects + [.fixed(argument: 4, size: timevalSize)]),
         SyscallSpec(.pselect6, .emulate, fdSetEffects + [.fixed(argument: 4, size: timespecSize)]),
@@ -136,21 +137,32 @@ extension SyscallModel {
         SyscallSpec(.futex, .emulate, [.custom(futexRanges)], validate: validateFutex),
     ]
 
-    private static let fdSetEffects: [MemoryEffect] = (1...3).map { argument in
-        .sized(argument: argument) { args, _ in Int((args[0] + 63) / 64) * 8 }
-    }
+    /// select's three fd sets, as far as the kernel writes them back: nfds is an int for the
+    /// kernel, and it stops at the end of the process's descriptor table (a program asking for
+    /// 2^31 descriptors gets a few words written, and so do we read).
+    private static let fdSetEffects: [MemoryEffect] = [.custom { context in
+        let requested = Int(Int32(truncatingIfNeeded: context.arguments[0]))
+        let table = context.memory.descriptorTableSize() ?? maximumDescriptors
+        let bytes = (min(max(requested, 0), table, maximumDescriptors) + 63) / 64 * 8
+        return (1...3).map { MemoryRange(address: context.arguments[$0], length: bytes) }
+    }]
+
+    /// The kernel's ceiling on any descriptor table (fs.nr_open's largest value).
+    static let maximumDescriptors = 1 << 30
 
     @Sendable private static func receivedMessageRanges(_ context: SyscallContext) throws -> [MemoryRange] {
         let header = context.arguments[1]
         let memory = context.memory
         var ranges = [MemoryRange(address: header, length: msghdrSize)]
+        // The kernel stores the address's full length, which may exceed what it copied (at most
+        // a sockaddr_storage), and the control bytes it wrote.
         let name = try memory.readWord(at: header), nameLength = try memory.readUInt32(at: header + 8)
-        if name != 0 { ranges.append(MemoryRange(address: name, length: Int(nameLength))) }
+        if name != 0 { ranges.append(MemoryRange(address: name, length: Int(min(nameLength, 128)))) }
         ranges += try SyscallSpec.scatter(iovecs: try memory.readWord(at: header + 16),
-                                          count: Int(try memory.readWord(at: header + 24)),
+                                          count: Int(clamping: try memory.readWord(at: header + 24)),
                                           total: Int(context.result), memory: memory)
         let control = try memory.readWord(at: header + 32), controlLength = try memory.readWord(at: header + 40)
-        if control != 0 { ranges.append(MemoryRange(address: control, length: Int(controlLength))) }
+        if control != 0 { ranges.append(MemoryRange(address: control, length: Int(clamping: controlLength))) }
         return ranges
     }
 

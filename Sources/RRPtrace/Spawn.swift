@@ -14,6 +14,12 @@ public enum Spawner {
         public var noCoreDumps = false
         /// Ignored signals and blocked mask to start with (as recorded), or nil to inherit ours.
         public var signalState: (ignored: UInt64, blocked: UInt64)?
+        /// Starts the program in a process group of its own, so that a signal it sends its group
+        /// (kill(0, ...), as test harnesses do) reaches its processes and never the recorder's.
+        public var ownProcessGroup = false
+        /// With `ownProcessGroup`: the terminal whose foreground group the program's becomes, so
+        /// that it reads the terminal and gets the terminal's signals (Ctrl-C) as it would from a shell.
+        public var foregroundTerminal: Int32?
         public init(cpu: Int32) { self.cpu = cpu }
     }
 
@@ -30,7 +36,9 @@ public enum Spawner {
                                                          trap_rdtsc: 1, no_core_dumps: options.noCoreDumps ? 1 : 0,
                                                          close_from: 3, set_signals: options.signalState == nil ? 0 : 1,
                                                          ignored_signals: options.signalState?.ignored ?? 0,
-                                                         blocked_signals: options.signalState?.blocked ?? 0)
+                                                         blocked_signals: options.signalState?.blocked ?? 0,
+                                                         own_process_group: options.ownProcessGroup ? 1 : 0,
+                                                         terminal_fd: options.foregroundTerminal ?? -1)
                 let result = rr_shim_spawn_traced(path, argv, envp, spawnOptions)
                 if result.error != 0 { throw RRError.system(call: "fork", errno: result.error, detail: path) }
                 return Int32(result.value)
@@ -39,8 +47,11 @@ public enum Spawner {
         let tracee = Tracee(tid: Tid(pid))
         let (_, first) = try Stop.wait(for: tracee.tid)
         guard first == .signal(.sigstop) else {
-            if case .exited(Self.tracemeRefused, _) = first {
+            switch first {
+            case .exited(Self.tracemeRefused, _):
                 throw RRError.usage(SystemPolicy.ptraceDenied(yamaScope: SystemPolicy.setting(SystemPolicy.yamaPtraceScope)))
+            case .exited, .killed: break  // reaped already: its pid is no longer ours to signal
+            default: tracee.kill()
             }
             throw RRError.usage("cannot start \(path) under ptrace (first stop: \(first))")
         }

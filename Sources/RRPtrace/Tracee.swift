@@ -114,6 +114,9 @@ public final class Tracee {
 
     public func readMemory(at address: RemoteAddress, count: Int) throws -> [UInt8] {
         if count == 0 { return [] }
+        guard count > 0 else {
+            throw RRError.system(call: "read tracee memory", errno: EINVAL, detail: "0x\(String(address, radix: 16)) with a length of \(count)")
+        }
         let file = try memoryFile()
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
@@ -163,6 +166,10 @@ public final class Tracee {
 extension Tracee: TraceeMemoryReader {
     public func readBytes(at address: RemoteAddress, count: Int) throws -> [UInt8] {
         try readMemory(at: address, count: count)
+    }
+
+    public func descriptorTableSize() -> Int? {
+        (try? ProcFiles.statusFields(of: tid)["FDSize"]).flatMap { $0.flatMap { Int($0) } }
     }
 }
 

@@ -17,7 +17,8 @@ extension Recorder {
             throw RRError.unsupportedSyscall("\(number.name): \(problem)")
         }
         let entryRegisters = registers
-        if task.inBlockedBufferedCall && registers.rip == SyscallBufferLayout.tracedSlot + 2 {
+        if task.inBlockedBufferedCall && registers.rip == SyscallBufferLayout.tracedSlot + 2
+            && (registers.origRax == task.blockedBufferedCallNumber || number == .restart_syscall) {
             task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec, entryRecorded: true, continuesBufferedCall: true)
             return
         }
@@ -110,8 +111,9 @@ extension Recorder {
         let siginfo = try task.tracee.siginfo()
         let code = siginfo.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int32.self) }
         let position: SignalPosition
-        let afterBufferedCall = isJustAfterBufferedSyscall(task, registers)
+        let afterBufferedCall = try isJustAfterBufferedSyscall(task, registers)
         try flushSyscallBuffer(task, flags: afterBufferedCall ? [.stoppedAfterNextSyscall] : [])
+        if afterBufferedCall { try noteStopAfterBufferedSyscall(task, registers) }
         if signal.isSynchronousFault && code > 0 && code != 0x80 {
             position = .atFault
         } else if registers == task.registersAtResume || afterBufferedCall {

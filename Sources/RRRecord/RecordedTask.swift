@@ -50,6 +50,14 @@ final class RecordedTask {
     /// A buffered syscall blocked and goes on as a traced syscall from the page's traced slot;
     /// it is part of the buffer's record, not an event of its own.
     var inBlockedBufferedCall = false
+    /// The number of that syscall: a traced call from the slot with another number (other than
+    /// the kernel's restart_syscall of it) is the program's own (a signal handler's, or one made
+    /// after the blocked call ended in EINTR).
+    var blockedBufferedCallNumber: UInt64 = 0
+    /// Where a signal stop was last flushed as "stopped after the next buffered syscall" (rip
+    /// and the buffer's recorded bytes); until the buffer moves on, a stop there again is the
+    /// same call, come back from a signal handler.
+    var flaggedBufferedCallStop: (rip: UInt64, recorded: UInt32)?
     /// The supervisor sent SIGSTOP to get the thread out of a buffered syscall that blocked
     /// without a desched signal (the thread had it blocked).
     var interruptRequested = false

@@ -75,7 +75,16 @@ public final class Recorder {
                                           commandLine: arguments, workingDirectory: workingDirectory)))
         var spawnOptions = Spawner.Options(cpu: options.cpu)
         spawnOptions.stdoutToStderr = options.stdoutToStderr
+        StopSignals.install()
+        let terminal = StopSignals.foregroundTerminal()
+        spawnOptions.ownProcessGroup = true
+        spawnOptions.foregroundTerminal = terminal
+        defer {
+            StopSignals.stopForwarding()
+            StopSignals.takeBack(terminal)
+        }
         let tracee = try Spawner.spawn(path: program, arguments: arguments, environment: preloading(environment), options: spawnOptions)
+        StopSignals.forward(toGroup: tracee.tid)
         let main = RecordedTask(tracee: tracee, process: RecordedProcess(leader: tracee.tid), awaitingInitialStop: false)
         mainTid = main.tid
         for warning in options.warnings { reportError(tool: "rr-supervisor", warning) }
@@ -83,7 +92,14 @@ public final class Recorder {
         do {
             try recordExec(main)
             scheduler.makeReady(main)
-            try run()
+            do {
+                try run()
+            } catch where StopSignals.killRequested {
+                // The program's SIGKILL came in the middle of handling a stop (a thread gone
+                // while being looked at): not an error of the recording.
+                if debugging { reportError(tool: "record", "after the kill: \(error)") }
+                try finishKilledRecording()
+            }
             try sink.send(.end(TraceEnd(eventCount: eventCount, exitStatus: mainStatus, error: "")))
             try sink.flush()
             if options.printsStatistics {
@@ -136,6 +152,10 @@ public final class Recorder {
 
     private func run() throws {
         while !scheduler.isEmpty {
+            if StopSignals.killRequested {
+                try finishKilledRecording()
+                break
+            }
             if scheduler.runner == nil {
                 if let (tid, stop) = scheduler.takeQueuedStop() {
                     try handle(tid, stop)

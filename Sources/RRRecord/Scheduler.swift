@@ -24,6 +24,8 @@ final class Scheduler {
 
     func add(_ task: RecordedTask) { tasks[task.tid] = task }
 
+    var allTasks: [RecordedTask] { Array(tasks.values) }
+
     /// The task now has another tid (exec from a non-main thread).
     func rekey(_ task: RecordedTask, from old: Tid) {
         tasks[old] = nil

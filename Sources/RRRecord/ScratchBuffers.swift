@@ -24,12 +24,14 @@ enum ScratchBuffers {
     }
 
     /// The buffers this syscall writes, as (argument, size, copy the input in, sized by the result).
+    /// Sizes come from the program's arguments, before the kernel has seen them: they only decide
+    /// whether the buffers fit a slot (`slotSize`), and never overflow whatever the program passed.
     static func outputs(of number: SyscallNumber, _ args: [UInt64]) -> [(Int, Int, Bool, Bool)] {
         switch number {
         case .read, .pread64, .recvfrom: [(1, Int(clamping: args[2]), false, true)]
         case .wait4: [(1, 4, false, false), (3, 144, false, false)]
-        case .poll, .ppoll: [(0, Int(clamping: args[1]) * 8, true, false)]
-        case .epoll_wait, .epoll_pwait: [(1, Int(clamping: args[2]) * 12, false, false)]
+        case .poll, .ppoll: [(0, Int(UInt32(truncatingIfNeeded: args[1])) * 8, true, false)]  // nfds: an unsigned int
+        case .epoll_wait, .epoll_pwait: [(1, max(Int(Int32(truncatingIfNeeded: args[2])), 0) * 12, false, false)]  // maxevents: an int
         case .nanosleep: [(1, 16, false, false)]
         case .clock_nanosleep: [(3, 16, false, false)]
         default: []
@@ -41,7 +43,8 @@ enum ScratchBuffers {
     static func redirect(_ task: RecordedTask, entry: Registers, number: SyscallNumber, slot: Int) throws -> [Redirection] {
         let args = entry.syscallArguments
         let wanted = outputs(of: number, args).filter { args[$0.0] != 0 && $0.1 > 0 }
-        guard !wanted.isEmpty, slot < slots, wanted.reduce(0, { $0 + $1.1 }) <= slotSize else { return [] }
+        guard !wanted.isEmpty, slot < slots, wanted.allSatisfy({ $0.1 <= slotSize }),
+              wanted.reduce(0, { $0 + $1.1 }) <= slotSize else { return [] }
         if !task.process.hasScratch {
             guard try mapScratch(task, entry: entry) else { return [] }
             task.process.hasScratch = true

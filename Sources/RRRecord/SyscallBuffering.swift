@@ -59,6 +59,9 @@ extension Recorder {
         let header = try task.tracee.readMemory(at: base, count: 8)
         let recorded = header.loadLittleEndian(UInt32.self, at: 0)
         let busy = header.loadLittleEndian(UInt32.self, at: 4) != 0
+        // The library has finished the call that blocked (a signal handler ran, and the call
+        // ended in EINTR instead of being restarted): it is no longer going on in the traced slot.
+        if !busy { task.inBlockedBufferedCall = false }
         guard recorded > task.flushedBytes || (!busy && recorded > 0) || !extra.isEmpty else { return }
         guard UInt64(recorded) <= SyscallBufferLayout.recordsSize, recorded >= task.flushedBytes else {
             throw RRError.incompatible("thread \(task.tid)'s syscall buffer is damaged (\(recorded) bytes recorded, \(task.flushedBytes) sent)")
@@ -69,6 +72,7 @@ extension Recorder {
             : []
         var flags = extra
         if !busy { flags.insert(.reset) }
+        if !records.isEmpty || !busy { task.flaggedBufferedCallStop = nil }  // the buffer moved on
         let flush = SyscallBufferFlush(tid: task.tid, offset: task.flushedBytes, flags: flags, records: records)
         try sink.send(.event(.bufferFlush(flush)))
         bufferedSyscallCount += flush.calls.count
@@ -109,6 +113,7 @@ extension Recorder {
             registers.rip = SyscallBufferLayout.tracedSlot
             try task.tracee.setRegisters(registers)
             task.inBlockedBufferedCall = true
+            task.blockedBufferedCallNumber = registers.origRax
         }
         task.eventsInARow -= 1
         try task.tracee.resume(task.resumeMode)
@@ -131,9 +136,22 @@ extension Recorder {
 
     /// A stop just after an untraced syscall instruction (a signal arriving as it returned):
     /// replay can bring the thread to the same point, so the signal counts as delivered right
-    /// after the buffered call rather than somewhere in user code.
-    func isJustAfterBufferedSyscall(_ task: RecordedTask, _ registers: Registers) -> Bool {
-        task.buffer != nil && (registers.rip == SyscallBufferLayout.recordedSlot + 2 || registers.rip == SyscallBufferLayout.replayedSlot + 2)
+    /// after the buffered call rather than somewhere in user code. Once per call: a second signal
+    /// right after the first one's handler returned (SIGHUP, then SIGCHLD) finds the thread there
+    /// again, where replay already is after the handler's rt_sigreturn.
+    func isJustAfterBufferedSyscall(_ task: RecordedTask, _ registers: Registers) throws -> Bool {
+        guard let base = task.buffer,
+              registers.rip == SyscallBufferLayout.recordedSlot + 2 || registers.rip == SyscallBufferLayout.replayedSlot + 2 else { return false }
+        let recorded = try task.tracee.readMemory(at: base, count: 4).loadLittleEndian(UInt32.self, at: 0)
+        if let flagged = task.flaggedBufferedCallStop, flagged.rip == registers.rip, flagged.recorded == recorded { return false }
+        return true
+    }
+
+    /// Notes the stop just flushed as being after its next buffered syscall (see above).
+    func noteStopAfterBufferedSyscall(_ task: RecordedTask, _ registers: Registers) throws {
+        guard let base = task.buffer else { return }
+        let recorded = try task.tracee.readMemory(at: base, count: 4).loadLittleEndian(UInt32.self, at: 0)
+        task.flaggedBufferedCallStop = (registers.rip, recorded)
     }
 
     /// The library's calls to the supervisor, and the effects of other syscalls on buffering.

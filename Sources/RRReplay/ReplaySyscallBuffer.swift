@@ -37,7 +37,16 @@ extension Replayer {
             : []
         guard recorded == expected, actual == flush.records else {
             let made = SyscallBufferFlush(tid: flush.tid, offset: flush.offset, flags: [], records: actual).calls
-            throw divergence("buffered syscalls " + describe(flush.calls), "buffered syscalls " + describe(made))
+            var difference = ""
+            let common = min(flush.records.count, actual.count)
+            if let index = (0..<common).first(where: { flush.records[$0] != actual[$0] }) ?? (flush.records.count != actual.count ? common : nil) {
+                // The same calls and results can still differ in their outputs: say where.
+                let window = { (bytes: [UInt8]) in
+                    bytes[index..<min(index + 8, bytes.count)].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+                }
+                difference = " (records differ from byte \(index): recorded \(window(flush.records)), replayed \(window(actual)))"
+            }
+            throw divergence("buffered syscalls " + describe(flush.calls), "buffered syscalls " + describe(made) + difference)
         }
         if flush.flags.contains(.reset) { try task.tracee.writeMemory(at: base, bytes: [0, 0, 0, 0]) }
     }
@@ -62,11 +71,13 @@ extension Replayer {
         defer { try? setBreakpoints(false) }
         let describe = { "buffered syscall with its record at 0x\(String(record, radix: 16))" }
         while true {
+            let maskBefore = try tracee.blockedSignals()
             let stop = try nextRawStop(task)
             var registers = try tracee.registers()
             guard stop == .signal(.sigtrap), let slot = slots.first(where: { $0 + 1 == registers.rip }) else {
                 throw divergence(describe(), describeStop(stop, task))
             }
+            try keepTrapBlocked(tracee, as: maskBefore, registers: registers)
             registers.rip = slot
             try tracee.setRegisters(registers)
             if registers.words[6] == record {  // r11 (user_regs_struct order)
@@ -76,13 +87,27 @@ extension Replayer {
             }
             // Another buffered call: step over its first instruction with the breakpoints lifted.
             try setBreakpoints(false)
+            let maskBeforeStep = try tracee.blockedSignals()
             try tracee.resume(.singleStep)
             let (_, stepped) = try Stop.wait(for: tracee.tid)
             guard stepped == .signal(.sigtrap) else { throw divergence(describe(), describeStop(stepped, task)) }
+            try keepTrapBlocked(tracee, as: maskBeforeStep, registers: try tracee.registers())
             try setBreakpoints(true)
         }
         task.pendingSignal = 0
         try checkSyscallBuffer(task)
+    }
+
+    /// The kernel forces the trap of a breakpoint or single step on the thread, and a forced
+    /// signal that is blocked gets unblocked (force_sig_info_to_task): a change of the blocked mask
+    /// the program never made, which its next sigprocmask would report (sh blocks every signal
+    /// around its wait builtin). Puts SIGTRAP back in the mask, unless the stepped instruction
+    /// was a syscall that sets the mask itself.
+    private func keepTrapBlocked(_ tracee: Tracee, as before: UInt64, registers: Registers) throws {
+        let trap: UInt64 = 1 << (5 - 1)  // SIGTRAP
+        guard before & trap != 0, ![SyscallNumber.rt_sigprocmask, .rt_sigreturn].contains(SyscallNumber(Int64(bitPattern: registers.origRax))) else { return }
+        let now = try tracee.blockedSignals()
+        if now & trap == 0 { try tracee.setBlockedSignals(now | trap) }
     }
 
     /// To the point after the syscall of a buffered call: for the replayed slot (a real syscall in

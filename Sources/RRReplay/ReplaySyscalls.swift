@@ -110,7 +110,7 @@ extension Replayer {
         let total = Int(event.result)
         let ranges: [MemoryRange]
         if event.number == .writev {
-            ranges = try SyscallSpec.scatterRanges(iovecs: event.arguments[1], count: Int(event.arguments[2]), total: total, memory: task.tracee)
+            ranges = try SyscallSpec.scatterRanges(iovecs: event.arguments[1], count: Int(clamping: event.arguments[2]), total: total, memory: task.tracee)
         } else {
             ranges = [MemoryRange(address: event.arguments[1], length: total)]
         }

@@ -24,6 +24,10 @@ struct TraceWriter: ParsableCommand {
     var blockCache: String?
 
     func run() throws {
+        // The writer ends at the end of its input, whatever stops the recording: Ctrl-C, or
+        // timeout(1) signalling its whole group, must not cut the trace short of its final block.
+        // The supervisor, which gets these signals too, passes them on to the program.
+        for signal in [SIGINT, SIGTERM, SIGHUP] { Glibc.signal(signal, SIG_IGN) }
         do {
             let fd: FileDescriptor
             if output == "-" {

@@ -29,3 +29,10 @@ struct NoTraceeMemory: TraceeMemoryReader {
     struct Unexpected: Error {}
     func readBytes(at address: RemoteAddress, count: Int) throws -> [UInt8] { throw Unexpected() }
 }
+
+/// A process whose descriptor table has `size` entries, and no memory to read.
+struct DescriptorTableOnly: TraceeMemoryReader {
+    var size: Int
+    func readBytes(at address: RemoteAddress, count: Int) throws -> [UInt8] { throw NoTraceeMemory.Unexpected() }
+    func descriptorTableSize() -> Int? { size }
+}

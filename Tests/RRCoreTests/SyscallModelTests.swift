@@ -67,6 +67,25 @@ import Testing
                            Self.range(0x4000, 16)])
     }
 
+    /// Arguments ask for anything; the ranges are what the kernel writes (issue 8: no allocation
+    /// sized by the request). nfds is an int, clamped by the kernel to the descriptor table.
+    @Test func selectStopsAtTheDescriptorTable() throws {
+        let memory = DescriptorTableOnly(size: 64)
+        #expect(try Self.ranges(.select, [0x7fff_ffff, 0x1000, 0, 0, 0, 0], result: 1, memory: memory) == [Self.range(0x1000, 8)])
+        #expect(try Self.ranges(.select, [0x1_0000_0005, 0x1000, 0, 0, 0, 0], result: 1, memory: memory) == [Self.range(0x1000, 8)])
+        #expect(try Self.ranges(.select, [0x1_0000_0005, 0x1000, 0, 0, 0, 0], result: 1) == [Self.range(0x1000, 8)])
+    }
+
+    @Test func pollCountIsAnUnsignedInt() throws {
+        #expect(try Self.ranges(.poll, [0x1000, 0x1_0000_0001, 0, 0, 0, 0], result: 1) == [Self.range(0x1000, 8)])
+    }
+
+    @Test func iovecLengthsAndCountsBeyondIntDoNotTrap() throws {
+        let memory = FakeTraceeMemory.iovecs(at: 0x100, [(0x9000, UInt64.max)])
+        #expect(try SyscallSpec.scatter(iovecs: 0x100, count: Int.max, total: 5, memory: memory) == [Self.range(0x9000, 5)])
+        #expect(try Self.ranges(.readv, [3, 0x100, UInt64.max, 0, 0, 0], result: 5, memory: memory) == [Self.range(0x9000, 5)])
+    }
+
     @Test func selectSkipsNullSets() throws {
         #expect(try Self.ranges(.select, [5, 0x1000, 0, 0, 0, 0], result: 0) == [Self.range(0x1000, 8)])
     }

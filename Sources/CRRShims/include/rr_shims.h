@@ -43,12 +43,35 @@ typedef struct {
     int set_signals;         // apply ignored_signals and blocked_signals (replay of a recorded start)
     uint64_t ignored_signals; // bit N-1: signal N set to SIG_IGN
     uint64_t blocked_signals; // the blocked mask
+    int own_process_group;   // setpgid(0, 0): signals the program sends its group reach only its own processes
+    int terminal_fd;         // with own_process_group: make the new group the terminal's foreground (-1: no)
 } rr_shim_spawn_options;
 
 /// fork(); in the child: PTRACE_TRACEME, no ASLR, CPU pinning, RDTSC trapping, SIGSTOP, execve.
 /// Nothing but async-signal-safe calls run in the child. Returns the child's pid or -1.
 rr_shim_result rr_shim_spawn_traced(const char *path, char *const argv[], char *const envp[],
                                     rr_shim_spawn_options options);
+
+/// The recorder's handling of SIGINT, SIGTERM and SIGHUP (rr_shim_forward_stop_signals).
+/// Installs the handler at once: a signal that arrives before the program's process group is
+/// known is held and passed on when it is. A signal ignored already stays ignored (the program
+/// inherits that).
+void rr_shim_handle_stop_signals(void);
+
+/// From now on SIGINT, SIGTERM and SIGHUP sent to the supervisor go to process group `group`
+/// (the recorded program's). A SIGINT more than half a second after an earlier one sends SIGKILL
+/// to the group instead and sets the kill request. `group` 0 stops forwarding.
+void rr_shim_forward_stop_signals(pid_t group);
+
+/// Whether a repeated SIGINT asked for the program to be killed.
+int rr_shim_kill_requested(void);
+
+/// The controlling terminal (opened on /dev/tty, close-on-exec) if this process's group is its
+/// foreground group, so that the program's own group can take it over; -1 otherwise.
+int rr_shim_foreground_terminal(void);
+
+/// Makes this process's group the terminal's foreground group again (SIGTTOU blocked meanwhile).
+void rr_shim_take_back_terminal(int fd);
 
 /// Pin the calling thread to one CPU (sched_setaffinity).
 int rr_shim_pin_to_cpu(int cpu);
