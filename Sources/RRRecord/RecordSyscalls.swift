@@ -110,11 +110,18 @@ extension Recorder {
         }
         let siginfo = try task.tracee.siginfo()
         let code = siginfo.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int32.self) }
+        let isFault = signal.isSynchronousFault && code > 0 && code != 0x80
+        if !isFault, try isIgnored(signal, by: task) {
+            // Without a tracer the kernel drops an ignored signal when it is sent; under ptrace it
+            // reports it first. Dropped here too, it changes nothing and needs no event.
+            task.pendingSignal = 0
+            return
+        }
         let position: SignalPosition
         let afterBufferedCall = try isJustAfterBufferedSyscall(task, registers)
         try flushSyscallBuffer(task, flags: afterBufferedCall ? [.stoppedAfterNextSyscall] : [])
         if afterBufferedCall { try noteStopAfterBufferedSyscall(task, registers) }
-        if signal.isSynchronousFault && code > 0 && code != 0x80 {
+        if isFault {
             position = .atFault
         } else if registers == task.registersAtResume || afterBufferedCall {
             position = .afterPreviousEvent
@@ -123,6 +130,12 @@ extension Recorder {
         }
         try emit(.signal(SignalEvent(tid: task.tid, signal: signal, siginfo: siginfo, position: position)))
         task.pendingSignal = signal.rawValue
+    }
+
+    /// Whether the task's process ignores `signal` (SIG_IGN), as /proc/TID/status says.
+    private func isIgnored(_ signal: SignalNumber, by task: RecordedTask) throws -> Bool {
+        let ignored = UInt64(try ProcFiles.statusFields(of: task.tid)["SigIgn"] ?? "0", radix: 16) ?? 0
+        return ignored >> UInt64(signal.rawValue - 1) & 1 == 1
     }
 
     /// If the tracee faulted on RDTSC or RDTSCP (trapped by PR_SET_TSC), executes it here, gives
