@@ -1,5 +1,9 @@
 // The entries of the syscall model (see SyscallModel.swift). Struct sizes are the x86-64 kernel ABI's.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 private let statSize = 144, statxSize = 256, statfsSize = 120, timespecSize = 16, timevalSize = 16
 private let rusageSize = 144, utsnameSize = 390, sysinfoSize = 112, rlimitSize = 16, stackSize = 24
 private let siginfoSize = 128, itimervalSize = 32, itimerspecSize = 32, tmsSize = 32, termiosSize = 36
@@ -131,9 +135,9 @@ extension SyscallModel {
         SyscallSpec(.accept4, .emulate, [.socketAddress(argument: 1, lengthArgument: 2)]),
 
         // Multiplexed calls: each operation is checked at entry.
-        SyscallSpec(.ioctl, .emulate, [.custom(ioctlRanges)], validate: validateIoctl),
-        SyscallSpec(.fcntl, .emulate, [.custom(fcntlRanges)], validate: validateFcntl),
-        SyscallSpec(.prctl, .emulate, [.custom(prctlRanges)], validate: validatePrctl),
+        SyscallSpec(.ioctl, .emulate, [.custom(ioctlRanges)], validate: validateIoctl, unsupportedOperationError: ENOTTY),
+        SyscallSpec(.fcntl, .emulate, [.custom(fcntlRanges)], validate: validateFcntl, unsupportedOperationError: EINVAL),
+        SyscallSpec(.prctl, .emulate, [.custom(prctlRanges)], validate: validatePrctl, unsupportedOperationError: EINVAL),
         SyscallSpec(.futex, .emulate, [.custom(futexRanges)], validate: validateFutex),
     ]
 

@@ -157,6 +157,38 @@ import Testing
         #expect(SyscallModel.spec(for: try #require(SyscallNumber(name: "clone3")))?.treatment == .refuse)
     }
 
+    /// Calls outside the model are refused with the kernel's error for a missing call or
+    /// operation, and a warning names the known ones; numbers the kernel does not know get no warning.
+    @Test func callsOutsideTheModelAreRefusedWithTheKernelsError() throws {
+        let rip: UInt64 = 0x40_1000
+        let none: [UInt64] = [0, 0, 0, 0, 0, 0]
+        #expect(SyscallModel.refusal(for: SyscallNumber(-1), arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: nil))
+        #expect(SyscallModel.refusal(for: SyscallNumber(400), arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: nil))
+        #expect(SyscallModel.refusal(for: SyscallNumber(1 << 40), arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: nil))
+        let bpf = try #require(SyscallNumber(name: "bpf"))
+        #expect(SyscallModel.refusal(for: bpf, arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: "bpf"))
+        #expect(SyscallModel.refusal(for: .ioctl, arguments: [3, 0x787f, 0, 0, 0, 0], rip: rip)
+                == SyscallRefusal(error: 25, unsupported: "ioctl request 0x787f"))
+        #expect(SyscallModel.refusal(for: .fcntl, arguments: [3, 9999, 0, 0, 0, 0], rip: rip)?.error == 22)
+        #expect(SyscallModel.refusal(for: .prctl, arguments: [0x7fff_1234, 0, 0, 0, 0, 0], rip: rip)?.error == 22)
+        #expect(SyscallModel.refusal(for: .futex, arguments: [0x1000, 15, 0, 0, 0, 0], rip: rip)?.error == 38)
+        // Refused on purpose, without a warning: glibc tries these at every start.
+        #expect(SyscallModel.refusal(for: .rseq, arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: nil))
+        // Modelled calls and operations are not refused.
+        #expect(SyscallModel.refusal(for: .read, arguments: none, rip: rip) == nil)
+        #expect(SyscallModel.refusal(for: .ioctl, arguments: [0, 0x5401, 0x9000, 0, 0, 0], rip: rip) == nil)
+    }
+
+    /// 1000 and 1001 are the preload library's calls only from its traced slot; anywhere else
+    /// they are a program's numbers the kernel does not know.
+    @Test func libraryCallsCountOnlyFromTheTracedSlot() {
+        let none: [UInt64] = [0, 0, 0, 0, 0, 0]
+        for number in [SyscallBufferLayout.initProcessCall, SyscallBufferLayout.initThreadCall] {
+            #expect(SyscallModel.refusal(for: number, arguments: none, rip: SyscallBufferLayout.tracedSlot + 2) == nil)
+            #expect(SyscallModel.refusal(for: number, arguments: none, rip: 0x40_1002) == SyscallRefusal(error: 38, unsupported: nil))
+        }
+    }
+
     @Test func wellKnownNumbers() {
         #expect(SyscallNumber.read.rawValue == 0)
         #expect(SyscallNumber.readv.rawValue == 19)
