@@ -157,6 +157,36 @@ import Testing
         #expect(SyscallModel.spec(for: try #require(SyscallNumber(name: "clone3")))?.treatment == .refuse)
     }
 
+    /// sendmmsg writes each sent message's msg_len (after the 56-byte msghdr in a 64-byte mmsghdr), no more than the result says.
+    @Test func sendmmsgWritesTheLengthOfEachSentMessage() throws {
+        #expect(try Self.ranges(.sendmmsg, [3, 0x9000, 3, 0, 0, 0], result: 2) == [Self.range(0x9038, 4), Self.range(0x9078, 4)])
+        #expect(try Self.ranges(.sendmmsg, [3, 0x9000, 3, 0, 0, 0], result: -11).isEmpty)
+    }
+
+    /// recvmmsg: per message received, its msghdr, name, the iovec bytes up to its msg_len, control
+    /// and msg_len; then the timeout the kernel updates.
+    @Test func recvmmsgWritesWhatEachReceivedMessageGot() throws {
+        func word(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+        func mmsghdr(iovecs: UInt64, count: UInt64, received: UInt32) -> [UInt8] {
+            word(0) + word(0) + word(iovecs) + word(count) + word(0) + word(0) + word(0)
+                + withUnsafeBytes(of: received.littleEndian) { Array($0) } + [0, 0, 0, 0]
+        }
+        var memory = FakeTraceeMemory.iovecs(at: 0x8000, [(0xa000, 100), (0xb000, 100)])
+        memory.regions[0x9000] = mmsghdr(iovecs: 0x8000, count: 1, received: 7) + mmsghdr(iovecs: 0x8010, count: 1, received: 100)
+            + mmsghdr(iovecs: 0x8000, count: 1, received: 55)  // not received: the result is 2
+        let ranges = try Self.ranges(.recvmmsg, [3, 0x9000, 3, 0, 0x7000, 0], result: 2, memory: memory)
+        #expect(ranges == [Self.range(0x9000, 56), Self.range(0xa000, 7), Self.range(0x9038, 4),
+                           Self.range(0x9040, 56), Self.range(0xb000, 100), Self.range(0x9078, 4),
+                           Self.range(0x7000, 16)])
+    }
+
+    @Test func posixTimersWriteTheirIdAndTimes() throws {
+        #expect(try Self.ranges(.timer_create, [1, 0, 0x7000, 0, 0, 0], result: 0) == [Self.range(0x7000, 4)])
+        #expect(try Self.ranges(.timer_settime, [0, 0, 0x6000, 0x7000, 0, 0], result: 0) == [Self.range(0x7000, 32)])
+        #expect(try Self.ranges(.timer_gettime, [0, 0x7000, 0, 0, 0, 0], result: 0) == [Self.range(0x7000, 32)])
+        #expect(try Self.ranges(.rt_sigqueueinfo, [100, 10, 0x7000, 0, 0, 0], result: 0).isEmpty)
+    }
+
     /// Calls outside the model are refused with the kernel's error for a missing call or
     /// operation, and a warning names the known ones; numbers the kernel does not know get no warning.
     @Test func callsOutsideTheModelAreRefusedWithTheKernelsError() throws {
