@@ -2,7 +2,12 @@
 /// tracee memory the kernel writes during it. Recording stores the bytes of those ranges after the
 /// call; replay writes them back instead of running the call. Over-approximating a range is safe
 /// (the extra bytes are recorded as they were); missing one is a silent divergence, so when in doubt
-/// a syscall or operation is left out and recording stops with a clear error instead.
+/// a syscall or operation is left out: the recorder does not let it run, and the program gets the
+/// error a kernel without it would give (see `SyscallRefusal`).
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How replay handles a syscall.
 public enum ReplayTreatment: Sendable {
@@ -14,8 +19,8 @@ public enum ReplayTreatment: Sendable {
     /// Executed for real in replay, but its result names something that differs between runs
     /// (set_tid_address returns the thread id), so the recorded result is injected afterwards.
     case executeWithRecordedResult
-    /// Refused with ENOSYS in both record and replay (rseq: the kernel would write to it at
-    /// every preemption, which replay cannot reproduce).
+    /// Not executed in record or replay: the program gets ENOSYS (rseq: the kernel would write to
+    /// it at every preemption, which replay cannot reproduce; and every syscall outside the model).
     case refuse
 }
 
@@ -76,15 +81,21 @@ public struct SyscallSpec: Sendable {
     /// Checks the operation at syscall entry (ioctl request, fcntl command, ...) and names an
     /// unsupported one; nil when every operation is supported.
     public let validate: (@Sendable ([UInt64]) -> String?)?
+    /// The errno the kernel gives for an operation it does not have (ENOTTY for an ioctl request,
+    /// EINVAL for an fcntl command or prctl option, ENOSYS for a futex operation): what the
+    /// program gets for an operation `validate` names.
+    public let unsupportedOperationError: Int32
     /// Whether the effects apply even when the call failed (none do yet; kept explicit).
     public let writesOnFailure: Bool
 
     init(_ number: SyscallNumber, _ treatment: ReplayTreatment, _ effects: [MemoryEffect] = [],
-         validate: (@Sendable ([UInt64]) -> String?)? = nil, writesOnFailure: Bool = false) {
+         validate: (@Sendable ([UInt64]) -> String?)? = nil, unsupportedOperationError: Int32 = ENOSYS,
+         writesOnFailure: Bool = false) {
         self.number = number
         self.treatment = treatment
         self.effects = effects
         self.validate = validate
+        self.unsupportedOperationError = unsupportedOperationError
         self.writesOnFailure = writesOnFailure
     }
 
@@ -145,9 +156,59 @@ public struct SyscallSpec: Sendable {
     }
 }
 
-/// Looks up the model's entry for a syscall; nil means "not supported".
+/// A syscall the recorder does not let run. The kernel skips it (its number is set to -1 at the
+/// entry stop) and the program gets an error, as from a kernel without it; the recording goes on,
+/// and replay injects the same error without running the call either.
+public struct SyscallRefusal: Equatable, Sendable {
+    /// The errno the program gets.
+    public let error: Int32
+    /// What a warning names ("bpf", "ioctl request 0x1234"); nil when none is due: the kernel does
+    /// not know the number either, or the model refuses the call on purpose (rseq, clone3,
+    /// pkey_alloc: glibc and V8 go on without them).
+    public let unsupported: String?
+
+    public init(error: Int32, unsupported: String?) {
+        self.error = error
+        self.unsupported = unsupported
+    }
+
+    /// The errno's name, for the warning.
+    public var errorName: String {
+        switch error {
+        case ENOSYS: "ENOSYS"
+        case ENOTTY: "ENOTTY"
+        case EINVAL: "EINVAL"
+        default: "errno \(error)"
+        }
+    }
+}
+
+/// Looks up the model's entry for a syscall; nil means "not in the model" (refused).
 public enum SyscallModel {
     public static func spec(for number: SyscallNumber) -> SyscallSpec? { table[number.rawValue] }
+
+    /// Whether (and how) the recorder refuses a call, decided at its entry stop. `rip` is the
+    /// address after the syscall instruction: the preload library's calls to the supervisor
+    /// (1000 and 1001) count as such only from its traced slot; a program making those numbers
+    /// itself gets the kernel's ENOSYS like for any number the kernel does not know.
+    public static func refusal(for number: SyscallNumber, arguments: [UInt64], rip: UInt64) -> SyscallRefusal? {
+        if number == SyscallBufferLayout.initProcessCall || number == SyscallBufferLayout.initThreadCall {
+            return rip == SyscallBufferLayout.tracedSlot + 2 ? nil : SyscallRefusal(error: ENOSYS, unsupported: nil)
+        }
+        guard let spec = spec(for: number) else {
+            return SyscallRefusal(error: ENOSYS, unsupported: number.isKnownToKernel ? number.name : nil)
+        }
+        if spec.treatment == .refuse { return SyscallRefusal(error: ENOSYS, unsupported: nil) }
+        if let operation = spec.validate?(arguments) {
+            return SyscallRefusal(error: spec.unsupportedOperationError, unsupported: operation)
+        }
+        return nil
+    }
+
+    /// The entry a refused call is recorded under: not executed, no memory effects.
+    public static func refusedSpec(for number: SyscallNumber) -> SyscallSpec {
+        SyscallSpec(number, .refuse)
+    }
 
     /// Every syscall the model covers.
     public static var supported: [SyscallNumber] { table.keys.sorted().map(SyscallNumber.init) }

@@ -1,9 +1,13 @@
 // The entries of the syscall model (see SyscallModel.swift). Struct sizes are the x86-64 kernel ABI's.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 private let statSize = 144, statxSize = 256, statfsSize = 120, timespecSize = 16, timevalSize = 16
 private let rusageSize = 144, utsnameSize = 390, sysinfoSize = 112, rlimitSize = 16, stackSize = 24
 private let siginfoSize = 128, itimervalSize = 32, itimerspecSize = 32, tmsSize = 32, termiosSize = 36
-private let epollEventSize = 12, pollfdSize = 8, msghdrSize = 56, flockSize = 32
+private let epollEventSize = 12, pollfdSize = 8, msghdrSize = 56, mmsghdrSize = 64, flockSize = 32
 
 extension SyscallModel {
     /// Syscalls that write no tracee memory and that replay does not execute.
@@ -24,6 +28,8 @@ extension SyscallModel {
         .mlockall, .munlockall, .membarrier, .readahead, .mknod, .mknodat, .ioprio_get, .ioprio_set,
         .sync_file_range, .personality, .setfsuid, .setfsgid, .tee, .vmsplice, .restart_syscall,
         .setxattr, .lsetxattr, .fsetxattr, .removexattr, .lremovexattr, .fremovexattr,
+        // Signals queued with data: like kill, the signal is recorded where it is delivered.
+        .rt_sigqueueinfo, .rt_tgsigqueueinfo, .timer_getoverrun, .timer_delete,
     ]
 
     static let specs: [SyscallSpec] = [
@@ -100,6 +106,11 @@ extension SyscallModel {
         SyscallSpec(.get_robust_list, .emulate, [.fixed(argument: 1, size: 8), .fixed(argument: 2, size: 8)]),
         SyscallSpec(.getitimer, .emulate, [.fixed(argument: 1, size: itimervalSize)]),
         SyscallSpec(.setitimer, .emulate, [.fixed(argument: 2, size: itimervalSize)]),
+        // POSIX timers: the kernel's timer id is an int. A timer's signal arrives like any
+        // asynchronous signal; SIGEV_NONE timers send none.
+        SyscallSpec(.timer_create, .emulate, [.fixed(argument: 2, size: 4)]),
+        SyscallSpec(.timer_settime, .emulate, [.fixed(argument: 3, size: itimerspecSize)]),
+        SyscallSpec(.timer_gettime, .emulate, [.fixed(argument: 1, size: itimerspecSize)]),
         SyscallSpec(.timerfd_settime, .emulate, [.fixed(argument: 3, size: itimerspecSize)]),
         SyscallSpec(.timerfd_gettime, .emulate, [.fixed(argument: 1, size: itimerspecSize)]),
         SyscallSpec(.rt_sigpending, .emulate, [.sized(argument: 0) { args, _ in min(Int(clamping: args[1]), 8) }]),
@@ -124,6 +135,8 @@ extension SyscallModel {
         // Sockets.
         SyscallSpec(.recvfrom, .emulate, [.resultBytes(argument: 1), .socketAddress(argument: 4, lengthArgument: 5)]),
         SyscallSpec(.recvmsg, .emulate, [.custom(receivedMessageRanges)]),
+        SyscallSpec(.recvmmsg, .emulate, [.custom(receivedMessagesRanges), .fixed(argument: 4, size: timespecSize)]),
+        SyscallSpec(.sendmmsg, .emulate, [.custom(sentMessagesRanges)]),
         SyscallSpec(.getsockopt, .emulate, [.socketAddress(argument: 3, lengthArgument: 4)]),
         SyscallSpec(.getsockname, .emulate, [.socketAddress(argument: 1, lengthArgument: 2)]),
         SyscallSpec(.getpeername, .emulate, [.socketAddress(argument: 1, lengthArgument: 2)]),
@@ -131,9 +144,9 @@ extension SyscallModel {
         SyscallSpec(.accept4, .emulate, [.socketAddress(argument: 1, lengthArgument: 2)]),
 
         // Multiplexed calls: each operation is checked at entry.
-        SyscallSpec(.ioctl, .emulate, [.custom(ioctlRanges)], validate: validateIoctl),
-        SyscallSpec(.fcntl, .emulate, [.custom(fcntlRanges)], validate: validateFcntl),
-        SyscallSpec(.prctl, .emulate, [.custom(prctlRanges)], validate: validatePrctl),
+        SyscallSpec(.ioctl, .emulate, [.custom(ioctlRanges)], validate: validateIoctl, unsupportedOperationError: ENOTTY),
+        SyscallSpec(.fcntl, .emulate, [.custom(fcntlRanges)], validate: validateFcntl, unsupportedOperationError: EINVAL),
+        SyscallSpec(.prctl, .emulate, [.custom(prctlRanges)], validate: validatePrctl, unsupportedOperationError: EINVAL),
         SyscallSpec(.futex, .emulate, [.custom(futexRanges)], validate: validateFutex),
     ]
 
@@ -151,8 +164,35 @@ extension SyscallModel {
     static let maximumDescriptors = 1 << 30
 
     @Sendable private static func receivedMessageRanges(_ context: SyscallContext) throws -> [MemoryRange] {
-        let header = context.arguments[1]
-        let memory = context.memory
+        try messageRanges(header: context.arguments[1], received: Int(context.result), memory: context.memory)
+    }
+
+    /// recvmmsg: for each message received (the result counts them), its msghdr and what it
+    /// points at, as for recvmsg, and its msg_len, the bytes received, which follows the msghdr
+    /// in the array's struct mmsghdr. vlen is an unsigned int, and the kernel caps it at UIO_MAXIOV.
+    @Sendable private static func receivedMessagesRanges(_ context: SyscallContext) throws -> [MemoryRange] {
+        let vector = context.arguments[1], memory = context.memory
+        let count = min(Int(clamping: context.result), Int(UInt32(truncatingIfNeeded: context.arguments[2])), SyscallSpec.maximumIovecs)
+        var ranges: [MemoryRange] = []
+        for index in 0..<max(count, 0) {
+            let header = vector &+ UInt64(index * mmsghdrSize)
+            let received = try memory.readUInt32(at: header + UInt64(msghdrSize))
+            ranges += try messageRanges(header: header, received: Int(received), memory: memory)
+            ranges.append(MemoryRange(address: header + UInt64(msghdrSize), length: 4))
+        }
+        return ranges
+    }
+
+    /// sendmmsg writes only each sent message's msg_len.
+    @Sendable private static func sentMessagesRanges(_ context: SyscallContext) throws -> [MemoryRange] {
+        let count = min(Int(clamping: context.result), Int(UInt32(truncatingIfNeeded: context.arguments[2])), SyscallSpec.maximumIovecs)
+        return (0..<max(count, 0)).map {
+            MemoryRange(address: context.arguments[1] &+ UInt64($0 * mmsghdrSize + msghdrSize), length: 4)
+        }
+    }
+
+    /// What recvmsg writes through one msghdr that received `received` bytes.
+    private static func messageRanges(header: UInt64, received: Int, memory: TraceeMemoryReader) throws -> [MemoryRange] {
         var ranges = [MemoryRange(address: header, length: msghdrSize)]
         // The kernel stores the address's full length, which may exceed what it copied (at most
         // a sockaddr_storage), and the control bytes it wrote.
@@ -160,7 +200,7 @@ extension SyscallModel {
         if name != 0 { ranges.append(MemoryRange(address: name, length: Int(min(nameLength, 128)))) }
         ranges += try SyscallSpec.scatter(iovecs: try memory.readWord(at: header + 16),
                                           count: Int(clamping: try memory.readWord(at: header + 24)),
-                                          total: Int(context.result), memory: memory)
+                                          total: received, memory: memory)
         let control = try memory.readWord(at: header + 32), controlLength = try memory.readWord(at: header + 40)
         if control != 0 { ranges.append(MemoryRange(address: control, length: Int(clamping: controlLength))) }
         return ranges

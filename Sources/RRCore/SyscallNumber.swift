@@ -8,6 +8,9 @@ public struct SyscallNumber: Hashable, Sendable, CustomStringConvertible {
     /// The kernel name ("openat"), or "syscall_N" for numbers the header does not name.
     public var name: String { SyscallNumber.names[rawValue] ?? "syscall_\(rawValue)" }
     public var description: String { name }
+    /// Whether the x86-64 kernel has a syscall of this number (the header names it); the
+    /// preload library's own numbers (1000 and up) are not the kernel's.
+    public var isKnownToKernel: Bool { rawValue >= 0 && rawValue < 1000 && SyscallNumber.names[rawValue] != nil }
     public init?(name: String) {
         guard let entry = SyscallNumber.names.first(where: { $0.value == name }) else { return nil }
         self.rawValue = entry.key

@@ -11,7 +11,7 @@ enum BlockingSyscalls {
     ]
     /// Syscalls that block only on pipes, sockets and terminals.
     static let onStreams: Set<SyscallNumber> = [
-        .read, .readv, .write, .writev, .recvfrom, .recvmsg, .sendto, .sendmsg, .connect,
+        .read, .readv, .write, .writev, .recvfrom, .recvmsg, .recvmmsg, .sendto, .sendmsg, .sendmmsg, .connect,
     ]
 
     static func mayBlock(_ number: SyscallNumber, arguments: [UInt64], tid: Tid) -> Bool {

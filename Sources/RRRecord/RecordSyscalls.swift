@@ -10,13 +10,16 @@ extension Recorder {
     func syscallEntry(_ task: RecordedTask) throws {
         var registers = try task.tracee.registers()
         let number = SyscallNumber(Int64(bitPattern: registers.origRax))
-        guard let spec = SyscallModel.spec(for: number) else {
-            throw RRError.unsupportedSyscall("\(number.name) (number \(number.rawValue))")
-        }
-        if let problem = spec.validate?(registers.syscallArguments) {
-            throw RRError.unsupportedSyscall("\(number.name): \(problem)")
-        }
         let entryRegisters = registers
+        if let refusal = SyscallModel.refusal(for: number, arguments: registers.syscallArguments, rip: registers.rip) {
+            if let what = refusal.unsupported { warnAboutRefusal(what, refusal) }
+            registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
+            try task.tracee.setRegisters(registers)
+            task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: SyscallModel.spec(for: number) ?? SyscallModel.refusedSpec(for: number),
+                                               refusal: refusal)
+            return
+        }
+        guard let spec = SyscallModel.spec(for: number) else { throw RRError.unsupportedSyscall(number.name) }  // refused above
         if task.inBlockedBufferedCall && registers.rip == SyscallBufferLayout.tracedSlot + 2
             && (registers.origRax == task.blockedBufferedCallNumber || number == .restart_syscall) {
             task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec, entryRecorded: true, continuesBufferedCall: true)
@@ -35,10 +38,6 @@ extension Recorder {
                                            result: 0, entryDigest: registers.digest)))
             task.pendingEntry = nil
             return
-        }
-        if spec.treatment == .refuse {
-            registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
-            try task.tracee.setRegisters(registers)
         }
         task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec)
     }
@@ -64,12 +63,16 @@ extension Recorder {
         }
         var registers = try task.tracee.registers()
         let number = entry.spec.number
-        if entry.spec.treatment == .refuse {
-            registers.rax = UInt64(bitPattern: -Int64(ENOSYS))
+        let arguments = entry.arguments
+        if let refusal = entry.refusal {
+            registers.rax = UInt64(bitPattern: -Int64(refusal.error))
+            registers.origRax = UInt64(bitPattern: number.rawValue)  // as the program made it (replay does the same)
             try task.tracee.setRegisters(registers)
+            try emit(.syscall(SyscallEvent(tid: task.tid, number: number, arguments: arguments, result: registers.syscallResult,
+                                           entryDigest: entry.registers.digest)))
+            return
         }
         let result = registers.syscallResult
-        let arguments = entry.arguments
         var event = SyscallEvent(tid: task.tid, number: number, arguments: arguments, result: result,
                                  entryDigest: entry.registers.digest)
         if entry.spec.treatment == .emulate {
@@ -91,6 +94,12 @@ extension Recorder {
         try noteSyscallBuffering(task, number: number, arguments: arguments, result: result)
         try emit(.syscall(event))
         if number == .sched_yield { task.eventsInARow = 1_000 }  // let another thread run
+    }
+
+    /// One line per refused syscall or operation, the first time a program makes it.
+    func warnAboutRefusal(_ what: String, _ refusal: SyscallRefusal) {
+        guard warnedRefusals.insert(what).inserted else { return }
+        reportError(tool: "rr-supervisor", "warning: \(what) is not supported by the recorder; the program got \(refusal.errorName) instead, as from a kernel without it, and the recording goes on")
     }
 
     /// A file mapped MAP_SHARED and writable is memory that processes outside the recording may change; those

@@ -40,6 +40,8 @@ public final class Recorder {
         var patchedSite: RemoteAddress?
         /// A buffered syscall that blocked, made again from the traced slot (no event of its own).
         var continuesBufferedCall = false
+        /// Not run: skipped by the kernel, it returns this refusal's error.
+        var refusal: SyscallRefusal?
         var arguments: [UInt64] { registers.syscallArguments }
     }
 
@@ -54,6 +56,8 @@ public final class Recorder {
     /// How long the runner has gone without a stop while others waited (nanoseconds).
     private var quietTime: Int64 = 0
     var warnedSharedFiles: Set<String> = []
+    /// The syscalls and operations refused with a warning so far (one warning each).
+    var warnedRefusals: Set<String> = []
     /// For --stats style reports (RR_SWIFT_STATS): ptrace stops handled and syscalls buffered.
     var stopCount = 0
     var bufferedSyscallCount = 0

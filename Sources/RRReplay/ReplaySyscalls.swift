@@ -9,7 +9,9 @@ extension Replayer {
         }
         var registers = try reachSyscallEntry(task, number: event.number, arguments: event.arguments,
                                               digest: event.entryDigest) { event.summary(withArguments: true) }
-        guard let spec = SyscallModel.spec(for: event.number) else { throw RRError.unsupportedSyscall(event.number.name) }
+        // A call the recorder refused did not run and failed; it does not run in replay either.
+        let refusal = SyscallModel.refusal(for: event.number, arguments: event.arguments, rip: registers.rip)
+        let spec = (refusal == nil ? SyscallModel.spec(for: event.number) : nil) ?? SyscallModel.refusedSpec(for: event.number)
         if event.echo != .none { try echoOutput(of: event, from: task) }
         if event.number == .exit || event.number == .exit_group {
             task.position = .exiting  // replayExit runs it to its end
@@ -59,7 +61,7 @@ extension Replayer {
             for write in event.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
             if [-512, -513, -514, -516].contains(event.result) { task.restartableSyscall = (event.number, event.result) }
         }
-        try noteSyscallBuffering(event, on: task)
+        if refusal == nil { try noteSyscallBuffering(event, on: task) }
         task.position = .stopped
         task.lastSyscall = event
     }

@@ -95,18 +95,37 @@ enum Harness {
     }
 
     /// Records and replays `command` and checks that replay reproduces stdout, stderr and status.
+    /// With `allowingRefusalWarnings`, the supervisor's warnings about refused syscalls are taken
+    /// out of the recording's stderr first (replay does not repeat them); the returned record
+    /// result keeps them, for the caller to check.
     @discardableResult
-    static func recordAndReplay(_ command: [String], in directory: URL? = nil,
+    static func recordAndReplay(_ command: [String], in directory: URL? = nil, allowingRefusalWarnings: Bool = false,
                                 sourceLocation: SourceLocation = #_sourceLocation) throws -> (record: Result, replay: Result) {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
         let recorded = try record(command, trace: trace, in: directory)
         let replayed = try replay(trace)
-        #expect(!recorded.stderrText.contains("rr-supervisor:"), "recording failed: \(recorded.stderrText)", sourceLocation: sourceLocation)
+        let recordedStderr = allowingRefusalWarnings ? withoutRefusalWarnings(recorded.stderr) : recorded.stderr
+        let recordedStderrText = String(decoding: recordedStderr, as: UTF8.self)
+        #expect(!recordedStderrText.contains("rr-supervisor:"), "recording failed: \(recordedStderrText)", sourceLocation: sourceLocation)
         #expect(replayed.status == recorded.status, "status: replay \(replayed.status) vs record \(recorded.status); \(replayed.stderrText)", sourceLocation: sourceLocation)
         #expect(replayed.stdout == recorded.stdout, "stdout differs", sourceLocation: sourceLocation)
-        #expect(replayed.stderr == recorded.stderr, "stderr differs: \(replayed.stderrText.suffix(300))", sourceLocation: sourceLocation)
+        #expect(replayed.stderr == recordedStderr, "stderr differs: \(replayed.stderrText.suffix(300))", sourceLocation: sourceLocation)
         return (recorded, replayed)
+    }
+
+    /// Whether a line is one of the supervisor's warnings about a syscall it refused (RecordSyscalls.swift).
+    static func isRefusalWarning(_ line: Substring) -> Bool {
+        line.hasPrefix("rr-supervisor: warning: ") && line.contains(" is not supported by the recorder; ")
+    }
+
+    static func refusalWarnings(in stderr: String) -> [Substring] {
+        stderr.split(separator: "\n").filter(isRefusalWarning)
+    }
+
+    static func withoutRefusalWarnings(_ stderr: Data) -> Data {
+        let lines = String(decoding: stderr, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        return Data(lines.filter { !isRefusalWarning($0) }.joined(separator: "\n").utf8)
     }
 }
 

@@ -157,6 +157,68 @@ import Testing
         #expect(SyscallModel.spec(for: try #require(SyscallNumber(name: "clone3")))?.treatment == .refuse)
     }
 
+    /// sendmmsg writes each sent message's msg_len (after the 56-byte msghdr in a 64-byte mmsghdr), no more than the result says.
+    @Test func sendmmsgWritesTheLengthOfEachSentMessage() throws {
+        #expect(try Self.ranges(.sendmmsg, [3, 0x9000, 3, 0, 0, 0], result: 2) == [Self.range(0x9038, 4), Self.range(0x9078, 4)])
+        #expect(try Self.ranges(.sendmmsg, [3, 0x9000, 3, 0, 0, 0], result: -11).isEmpty)
+    }
+
+    /// recvmmsg: per message received, its msghdr, name, the iovec bytes up to its msg_len, control
+    /// and msg_len; then the timeout the kernel updates.
+    @Test func recvmmsgWritesWhatEachReceivedMessageGot() throws {
+        func word(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+        func mmsghdr(iovecs: UInt64, count: UInt64, received: UInt32) -> [UInt8] {
+            word(0) + word(0) + word(iovecs) + word(count) + word(0) + word(0) + word(0)
+                + withUnsafeBytes(of: received.littleEndian) { Array($0) } + [0, 0, 0, 0]
+        }
+        var memory = FakeTraceeMemory.iovecs(at: 0x8000, [(0xa000, 100), (0xb000, 100)])
+        memory.regions[0x9000] = mmsghdr(iovecs: 0x8000, count: 1, received: 7) + mmsghdr(iovecs: 0x8010, count: 1, received: 100)
+            + mmsghdr(iovecs: 0x8000, count: 1, received: 55)  // not received: the result is 2
+        let ranges = try Self.ranges(.recvmmsg, [3, 0x9000, 3, 0, 0x7000, 0], result: 2, memory: memory)
+        #expect(ranges == [Self.range(0x9000, 56), Self.range(0xa000, 7), Self.range(0x9038, 4),
+                           Self.range(0x9040, 56), Self.range(0xb000, 100), Self.range(0x9078, 4),
+                           Self.range(0x7000, 16)])
+    }
+
+    @Test func posixTimersWriteTheirIdAndTimes() throws {
+        #expect(try Self.ranges(.timer_create, [1, 0, 0x7000, 0, 0, 0], result: 0) == [Self.range(0x7000, 4)])
+        #expect(try Self.ranges(.timer_settime, [0, 0, 0x6000, 0x7000, 0, 0], result: 0) == [Self.range(0x7000, 32)])
+        #expect(try Self.ranges(.timer_gettime, [0, 0x7000, 0, 0, 0, 0], result: 0) == [Self.range(0x7000, 32)])
+        #expect(try Self.ranges(.rt_sigqueueinfo, [100, 10, 0x7000, 0, 0, 0], result: 0).isEmpty)
+    }
+
+    /// Calls outside the model are refused with the kernel's error for a missing call or
+    /// operation, and a warning names the known ones; numbers the kernel does not know get no warning.
+    @Test func callsOutsideTheModelAreRefusedWithTheKernelsError() throws {
+        let rip: UInt64 = 0x40_1000
+        let none: [UInt64] = [0, 0, 0, 0, 0, 0]
+        #expect(SyscallModel.refusal(for: SyscallNumber(-1), arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: nil))
+        #expect(SyscallModel.refusal(for: SyscallNumber(400), arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: nil))
+        #expect(SyscallModel.refusal(for: SyscallNumber(1 << 40), arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: nil))
+        let bpf = try #require(SyscallNumber(name: "bpf"))
+        #expect(SyscallModel.refusal(for: bpf, arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: "bpf"))
+        #expect(SyscallModel.refusal(for: .ioctl, arguments: [3, 0x787f, 0, 0, 0, 0], rip: rip)
+                == SyscallRefusal(error: 25, unsupported: "ioctl request 0x787f"))
+        #expect(SyscallModel.refusal(for: .fcntl, arguments: [3, 9999, 0, 0, 0, 0], rip: rip)?.error == 22)
+        #expect(SyscallModel.refusal(for: .prctl, arguments: [0x7fff_1234, 0, 0, 0, 0, 0], rip: rip)?.error == 22)
+        #expect(SyscallModel.refusal(for: .futex, arguments: [0x1000, 15, 0, 0, 0, 0], rip: rip)?.error == 38)
+        // Refused on purpose, without a warning: glibc tries these at every start.
+        #expect(SyscallModel.refusal(for: .rseq, arguments: none, rip: rip) == SyscallRefusal(error: 38, unsupported: nil))
+        // Modelled calls and operations are not refused.
+        #expect(SyscallModel.refusal(for: .read, arguments: none, rip: rip) == nil)
+        #expect(SyscallModel.refusal(for: .ioctl, arguments: [0, 0x5401, 0x9000, 0, 0, 0], rip: rip) == nil)
+    }
+
+    /// 1000 and 1001 are the preload library's calls only from its traced slot; anywhere else
+    /// they are a program's numbers the kernel does not know.
+    @Test func libraryCallsCountOnlyFromTheTracedSlot() {
+        let none: [UInt64] = [0, 0, 0, 0, 0, 0]
+        for number in [SyscallBufferLayout.initProcessCall, SyscallBufferLayout.initThreadCall] {
+            #expect(SyscallModel.refusal(for: number, arguments: none, rip: SyscallBufferLayout.tracedSlot + 2) == nil)
+            #expect(SyscallModel.refusal(for: number, arguments: none, rip: 0x40_1002) == SyscallRefusal(error: 38, unsupported: nil))
+        }
+    }
+
     @Test func wellKnownNumbers() {
         #expect(SyscallNumber.read.rawValue == 0)
         #expect(SyscallNumber.readv.rawValue == 19)
