@@ -59,8 +59,8 @@ extension Recorder {
             return
         }
         if !entry.redirections.isEmpty {
-            try ScratchBuffers.restore(task, entry.redirections, result: try task.tracee.registers().syscallResult,
-                                       writesOnFailure: entry.spec.writesOnFailure)
+            try ScratchBuffers.restore(task, entry.redirections, spec: entry.spec, arguments: entry.arguments,
+                                       result: try task.tracee.registers().syscallResult)
         }
         var registers = try task.tracee.registers()
         let number = entry.spec.number
