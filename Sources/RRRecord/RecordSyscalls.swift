@@ -9,6 +9,7 @@ import Glibc
 extension Recorder {
     func syscallEntry(_ task: RecordedTask) throws {
         var registers = try task.tracee.registers()
+        RegisterLog.note(task.tracee, as: task.tid, "entry", registers)
         let number = SyscallNumber(Int64(bitPattern: registers.origRax))
         guard let spec = SyscallModel.spec(for: number) else {
             throw RRError.unsupportedSyscall("\(number.name) (number \(number.rawValue))")
@@ -90,6 +91,7 @@ extension Recorder {
         task.process.outputs.update(after: number, arguments: arguments, result: result)
         try noteSyscallBuffering(task, number: number, arguments: arguments, result: result)
         try emit(.syscall(event))
+        if RegisterLog.isEnabled { RegisterLog.note(task.tracee, as: task.tid, "exit", try task.tracee.registers()) }
         if number == .sched_yield { task.eventsInARow = 1_000 }  // let another thread run
     }
 
@@ -149,6 +151,7 @@ extension Recorder {
             return nil
         }
         try task.tracee.setRegisters(updated)
+        RegisterLog.note(task.tracee, as: task.tid, "rdtsc", updated)
         return InstructionTrapEvent(tid: task.tid, kind: kind, rip: registers.rip, rax: updated.rax,
                                     rdx: updated.rdx, rcx: updated.rcx)
     }

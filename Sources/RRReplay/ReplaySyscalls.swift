@@ -60,6 +60,7 @@ extension Replayer {
             if [-512, -513, -514, -516].contains(event.result) { task.restartableSyscall = (event.number, event.result) }
         }
         try noteSyscallBuffering(event, on: task)
+        if RegisterLog.isEnabled { RegisterLog.note(task.tracee, as: task.recordedTid, "exit", try task.tracee.registers()) }
         task.position = .stopped
         task.lastSyscall = event
     }
@@ -73,6 +74,7 @@ extension Replayer {
         registers.rax = UInt64(bitPattern: event.result)
         try task.tracee.setRegisters(registers)
         try noteSyscallBuffering(event, on: task)
+        if RegisterLog.isEnabled { RegisterLog.note(task.tracee, as: task.recordedTid, "exit", try task.tracee.registers()) }
         task.position = .stopped
     }
 
@@ -131,6 +133,7 @@ extension Replayer {
         if trap.kind == .rdtscp { updated.rcx = trap.rcx }
         updated.rip += trap.kind == .rdtsc ? 2 : 3
         try task.tracee.setRegisters(updated)
+        RegisterLog.note(task.tracee, as: task.recordedTid, "rdtsc", updated)
         task.position = .stopped
         task.lastSyscall = nil
     }
