@@ -9,6 +9,7 @@ import Glibc
 extension Recorder {
     func syscallEntry(_ task: RecordedTask) throws {
         var registers = try task.tracee.registers()
+        RegisterLog.note(task.tracee, as: task.tid, "entry", registers)
         let number = SyscallNumber(Int64(bitPattern: registers.origRax))
         let entryRegisters = registers
         if let refusal = SyscallModel.refusal(for: number, arguments: registers.syscallArguments, rip: registers.rip) {
@@ -58,8 +59,8 @@ extension Recorder {
             return
         }
         if !entry.redirections.isEmpty {
-            try ScratchBuffers.restore(task, entry.redirections, result: try task.tracee.registers().syscallResult,
-                                       writesOnFailure: entry.spec.writesOnFailure)
+            try ScratchBuffers.restore(task, entry.redirections, spec: entry.spec, arguments: entry.arguments,
+                                       result: try task.tracee.registers().syscallResult)
         }
         var registers = try task.tracee.registers()
         let number = entry.spec.number
@@ -93,6 +94,7 @@ extension Recorder {
         task.process.outputs.update(after: number, arguments: arguments, result: result)
         try noteSyscallBuffering(task, number: number, arguments: arguments, result: result)
         try emit(.syscall(event))
+        if RegisterLog.isEnabled { RegisterLog.note(task.tracee, as: task.tid, "exit", try task.tracee.registers()) }
         if number == .sched_yield { task.eventsInARow = 1_000 }  // let another thread run
     }
 
@@ -171,6 +173,7 @@ extension Recorder {
             return nil
         }
         try task.tracee.setRegisters(updated)
+        RegisterLog.note(task.tracee, as: task.tid, "rdtsc", updated)
         return InstructionTrapEvent(tid: task.tid, kind: kind, rip: registers.rip, rax: updated.rax,
                                     rdx: updated.rdx, rcx: updated.rcx)
     }

@@ -19,21 +19,19 @@ enum ScratchBuffers {
         var original: UInt64
         var scratch: UInt64
         var size: Int
-        /// Copied back: the whole buffer, or only the result's count of bytes.
-        var resultSized: Bool
     }
 
-    /// The buffers this syscall writes, as (argument, size, copy the input in, sized by the result).
+    /// The buffers this syscall writes, as (argument, size, copy the input in).
     /// Sizes come from the program's arguments, before the kernel has seen them: they only decide
     /// whether the buffers fit a slot (`slotSize`), and never overflow whatever the program passed.
-    static func outputs(of number: SyscallNumber, _ args: [UInt64]) -> [(Int, Int, Bool, Bool)] {
+    static func outputs(of number: SyscallNumber, _ args: [UInt64]) -> [(Int, Int, Bool)] {
         switch number {
-        case .read, .pread64, .recvfrom: [(1, Int(clamping: args[2]), false, true)]
-        case .wait4: [(1, 4, false, false), (3, 144, false, false)]
-        case .poll, .ppoll: [(0, Int(UInt32(truncatingIfNeeded: args[1])) * 8, true, false)]  // nfds: an unsigned int
-        case .epoll_wait, .epoll_pwait: [(1, max(Int(Int32(truncatingIfNeeded: args[2])), 0) * 12, false, false)]  // maxevents: an int
-        case .nanosleep: [(1, 16, false, false)]
-        case .clock_nanosleep: [(3, 16, false, false)]
+        case .read, .pread64, .recvfrom: [(1, Int(clamping: args[2]), false)]
+        case .wait4: [(1, 4, false), (3, 144, false)]
+        case .poll, .ppoll: [(0, Int(UInt32(truncatingIfNeeded: args[1])) * 8, true)]  // nfds: an unsigned int
+        case .epoll_wait, .epoll_pwait: [(1, max(Int(Int32(truncatingIfNeeded: args[2])), 0) * 12, false)]  // maxevents: an int
+        case .nanosleep: [(1, 16, false)]
+        case .clock_nanosleep: [(3, 16, false)]
         default: []
         }
     }
@@ -52,9 +50,9 @@ enum ScratchBuffers {
         var next = base + UInt64(slot * slotSize)
         var redirections: [Redirection] = []
         var registers = try task.tracee.registers()
-        for (argument, size, copyIn, resultSized) in wanted {
+        for (argument, size, copyIn) in wanted {
             if copyIn { try task.tracee.writeMemory(at: next, bytes: try task.tracee.readMemory(at: args[argument], count: size)) }
-            redirections.append(Redirection(argument: argument, original: args[argument], scratch: next, size: size, resultSized: resultSized))
+            redirections.append(Redirection(argument: argument, original: args[argument], scratch: next, size: size))
             var updated = registers.syscallArguments
             updated[argument] = next
             registers.syscallArguments = updated
@@ -65,21 +63,29 @@ enum ScratchBuffers {
     }
 
     /// At the syscall's exit: copies what the kernel wrote to the real buffers and gives the
-    /// registers back their original pointers.
-    static func restore(_ task: RecordedTask, _ redirections: [Redirection], result: Int64, writesOnFailure: Bool) throws {
+    /// registers back their original pointers. What is copied is exactly what the syscall model
+    /// says the call wrote, which is also what the event records and replay writes: epoll_wait
+    /// reporting fewer events than its buffer holds leaves the rest of the buffer alone, and so
+    /// must the copy, or the slot's bytes (zeros or an earlier call's) replace the program's own
+    /// when recorded but not in replay (node reads such stack slots later).
+    static func restore(_ task: RecordedTask, _ redirections: [Redirection], spec: SyscallSpec,
+                        arguments: [UInt64], result: Int64) throws {
         var registers = try task.tracee.registers()
-        var arguments = registers.syscallArguments
+        var restored = registers.syscallArguments
+        for redirection in redirections { restored[redirection.argument] = redirection.original }
+        registers.syscallArguments = restored
+        try task.tracee.setRegisters(registers)
+        let written = try spec.writtenRanges(SyscallContext(arguments: arguments, result: result, memory: task.tracee))
         for redirection in redirections {
-            arguments[redirection.argument] = redirection.original
-            // Copy exactly what the model says the kernel wrote; stale scratch bytes never land.
-            guard result >= 0 || writesOnFailure else { continue }
-            let count = redirection.resultSized ? min(max(Int(result), 0), redirection.size) : redirection.size
-            if count > 0 {
-                try task.tracee.writeMemory(at: redirection.original, bytes: try task.tracee.readMemory(at: redirection.scratch, count: count))
+            let bufferEnd = redirection.original &+ UInt64(redirection.size)
+            for range in written {
+                let start = max(range.address, redirection.original)
+                let end = min(range.address &+ UInt64(range.length), bufferEnd)
+                guard start < end else { continue }
+                let bytes = try task.tracee.readMemory(at: redirection.scratch + (start - redirection.original), count: Int(end - start))
+                try task.tracee.writeMemory(at: start, bytes: bytes)
             }
         }
-        registers.syscallArguments = arguments
-        try task.tracee.setRegisters(registers)
     }
 
     /// Maps the scratch area with an injected mmap, then rewinds the thread onto its syscall

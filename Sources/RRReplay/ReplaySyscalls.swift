@@ -62,6 +62,7 @@ extension Replayer {
             if [-512, -513, -514, -516].contains(event.result) { task.restartableSyscall = (event.number, event.result) }
         }
         if refusal == nil { try noteSyscallBuffering(event, on: task) }
+        if RegisterLog.isEnabled { RegisterLog.note(task.tracee, as: task.recordedTid, "exit", try task.tracee.registers()) }
         task.position = .stopped
         task.lastSyscall = event
     }
@@ -75,6 +76,7 @@ extension Replayer {
         registers.rax = UInt64(bitPattern: event.result)
         try task.tracee.setRegisters(registers)
         try noteSyscallBuffering(event, on: task)
+        if RegisterLog.isEnabled { RegisterLog.note(task.tracee, as: task.recordedTid, "exit", try task.tracee.registers()) }
         task.position = .stopped
     }
 
@@ -133,6 +135,7 @@ extension Replayer {
         if trap.kind == .rdtscp { updated.rcx = trap.rcx }
         updated.rip += trap.kind == .rdtsc ? 2 : 3
         try task.tracee.setRegisters(updated)
+        RegisterLog.note(task.tracee, as: task.recordedTid, "rdtsc", updated)
         task.position = .stopped
         task.lastSyscall = nil
     }

@@ -173,6 +173,7 @@ public final class Replayer {
         let stop = try nextStop(task)
         guard stop == .syscall else { throw divergence(describe(), describeStop(stop, task)) }
         let registers = try task.tracee.registers()
+        RegisterLog.note(task.tracee, as: task.recordedTid, "entry", registers)
         let actualNumber = SyscallNumber(Int64(bitPattern: registers.origRax))
         let actualArguments = registers.syscallArguments
         guard actualNumber == number, arguments == nil || actualArguments == arguments else {
