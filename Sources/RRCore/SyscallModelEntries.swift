@@ -8,6 +8,10 @@ private let statSize = 144, statxSize = 256, statfsSize = 120, timespecSize = 16
 private let rusageSize = 144, utsnameSize = 390, sysinfoSize = 112, rlimitSize = 16, stackSize = 24
 private let siginfoSize = 128, itimervalSize = 32, itimerspecSize = 32, tmsSize = 32, termiosSize = 36
 private let epollEventSize = 12, pollfdSize = 8, msghdrSize = 56, mmsghdrSize = 64, flockSize = 32
+private let timerAbsoluteTime: UInt64 = 1  // TIMER_ABSTIME
+
+/// A sleep a signal cut short: -EINTR, or -ERESTART_RESTARTBLOCK (516) as ptrace sees it.
+private func interruptedSleep(_ result: Int64) -> Bool { result == -Int64(EINTR) || result == -516 }
 
 extension SyscallModel {
     /// Syscalls that write no tracee memory and that replay does not execute.
@@ -90,8 +94,12 @@ extension SyscallModel {
         SyscallSpec(.time, .emulate, [.fixed(argument: 0, size: 8)]),
         SyscallSpec(.clock_gettime, .emulate, [.fixed(argument: 1, size: timespecSize)]),
         SyscallSpec(.clock_getres, .emulate, [.fixed(argument: 1, size: timespecSize)]),
-        SyscallSpec(.clock_nanosleep, .emulate, [.fixed(argument: 3, size: timespecSize)], writesOnFailure: true),
-        SyscallSpec(.nanosleep, .emulate, [.fixed(argument: 1, size: timespecSize)], writesOnFailure: true),
+        // The remaining time is written only when a signal interrupts the sleep (-EINTR, or
+        // -ERESTART_RESTARTBLOCK as ptrace sees it), never for an absolute clock_nanosleep.
+        SyscallSpec(.clock_nanosleep, .emulate, [.sized(argument: 3) { args, result in
+            args[1] & timerAbsoluteTime == 0 && interruptedSleep(result) ? timespecSize : 0 }], writesOnFailure: true),
+        SyscallSpec(.nanosleep, .emulate, [.sized(argument: 1) { _, result in interruptedSleep(result) ? timespecSize : 0 }],
+                    writesOnFailure: true),
         SyscallSpec(.getrlimit, .emulate, [.fixed(argument: 1, size: rlimitSize)]),
         SyscallSpec(.prlimit64, .emulate, [.fixed(argument: 3, size: rlimitSize)]),
         SyscallSpec(.pipe, .emulate, [.fixed(argument: 0, size: 8)]),
@@ -115,7 +123,9 @@ extension SyscallModel {
         SyscallSpec(.timerfd_gettime, .emulate, [.fixed(argument: 1, size: itimerspecSize)]),
         SyscallSpec(.rt_sigpending, .emulate, [.sized(argument: 0) { args, _ in min(Int(clamping: args[1]), 8) }]),
         SyscallSpec(.rt_sigtimedwait, .emulate, [.fixed(argument: 1, size: siginfoSize)]),
-        SyscallSpec(.wait4, .emulate, [.fixed(argument: 1, size: 4), .fixed(argument: 3, size: rusageSize)]),
+        // A WNOHANG wait4 that finds no child ready (result 0) writes neither status nor rusage.
+        SyscallSpec(.wait4, .emulate, [.sized(argument: 1) { _, result in result > 0 ? 4 : 0 },
+                                       .sized(argument: 3) { _, result in result > 0 ? rusageSize : 0 }]),
         SyscallSpec(.waitid, .emulate, [.fixed(argument: 2, size: siginfoSize), .fixed(argument: 4, size: rusageSize)]),
         SyscallSpec(.mincore, .emulate, [.sized(argument: 2) { args, _ in Int(clamping: (args[1] / 4096) + (args[1] % 4096 == 0 ? 0 : 1)) }]),
         SyscallSpec(.sendfile, .emulate, [.fixed(argument: 2, size: 8)]),
