@@ -203,30 +203,9 @@ final class StoppedRecording {
         var environment = ProcessInfo.processInfo.environment
         environment["RR_SWIFT_CONFIGURATION"] = "release"
         environment["RR_SWIFT_NO_BUILD"] = "1"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutURL.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrURL.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t(), all = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        let arguments = ["/usr/bin/env", "-C", scratch.url.path, Harness.launcher, "record", "-o", trace.path, "--"] + command
-        let cArguments = arguments.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (cArguments + cEnvironment).forEach { free($0) } }
-        var pid: pid_t = 0
-        let error = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, cArguments, cEnvironment)
-        guard error == 0 else { throw POSIXError(POSIXErrorCode(rawValue: error) ?? .EINVAL) }
-        self.pid = pid
+        pid = try Harness.spawn([Harness.launcher, "record", "-o", trace.path, "--"] + command,
+                                environment: environment.map { "\($0.key)=\($0.value)" }, directory: scratch.url.path,
+                                stdout: stdoutURL.path, stderr: stderrURL.path, ownProcessGroup: true)
     }
 
     deinit {
