@@ -175,28 +175,93 @@ public struct InstructionTrapEvent: Equatable, Sendable {
     }
 }
 
-/// Where in the execution a signal was delivered. The foundation places signals either at a
-/// faulting instruction (replay re-executes it and the CPU raises the signal again) or right after
-/// the previous event with no user code in between (replay injects it there). Asynchronous
-/// signals in the middle of user code will carry a user-space position (registers at a rip plus
-/// breakpoint hit counts); `.userSpace` records such a point so that a later replayer can find it.
+/// A point in a thread's user code, named without a branch counter: the thread's registers
+/// there (the instruction pointer among them), a digest of its extended (x87/SSE/AVX) state and
+/// a digest of the process's writable memory. Replay finds it after the thread's previous event
+/// with a hardware breakpoint on `registers.rip`, comparing at each hit. Two points with equal
+/// registers, extended state and memory have the same future, so the first hit that matches is
+/// as good as the recorded one (protocol/README.md, "Asynchronous positions").
+public struct UserPosition: Equatable, Sendable {
+    public var registers: Registers
+    public var extendedStateDigest: UInt64
+    public var memoryDigest: UInt64
+    /// The thread's user CPU time there (nanoseconds, from /proc): replay gives up looking for
+    /// the point when its thread has used much more, rather than run on for ever.
+    public var userTime: UInt64
+    public init(registers: Registers, extendedStateDigest: UInt64, memoryDigest: UInt64, userTime: UInt64) {
+        self.registers = registers
+        self.extendedStateDigest = extendedStateDigest
+        self.memoryDigest = memoryDigest
+        self.userTime = userTime
+    }
+
+    /// The flags the CPU or the kernel set by themselves around a debug trap (RF, TF) are not part
+    /// of a position.
+    public static let ignoredFlags: UInt64 = 0x10100
+    public static let resumeFlag: UInt64 = 0x10000
+    public static let eflagsIndex = Registers.names.firstIndex(of: "eflags")!
+
+    /// Whether `registers` are this position's, the flags above aside.
+    public func matches(_ registers: Registers) -> Bool {
+        for index in 0..<Registers.wordCount where registers.words[index] != self.registers.words[index] {
+            guard index == Self.eflagsIndex, (registers.words[index] ^ self.registers.words[index]) & ~Self.ignoredFlags == 0 else { return false }
+        }
+        return true
+    }
+}
+
+/// Where in the execution a signal was delivered: at a faulting instruction (replay re-executes
+/// it and the CPU raises the signal again), right after the previous event with no user code in
+/// between (replay injects it there), or at a point in the middle of user code.
 public enum SignalPosition: Equatable, Sendable {
     case atFault
     case afterPreviousEvent
-    case userSpace(rip: UInt64, registerDigest: UInt64)
+    case userSpace(UserPosition)
 }
 
-/// A signal delivered to a tracee thread (signal-delivery-stop), with its full siginfo.
+/// The scheduler took a thread off the CPU in the middle of its user code (its time slice was
+/// over and others were waiting); replay stops it at the same point before the next event.
+public struct PreemptionEvent: Equatable, Sendable {
+    public var tid: Tid
+    public var position: UserPosition
+    public init(tid: Tid, position: UserPosition) {
+        self.tid = tid
+        self.position = position
+    }
+}
+
+/// The words of a handler's signal frame that come from the thread's last trap rather than
+/// from its registers (uc_mcontext's err, trapno and cr2). Replay's breakpoints and steps are
+/// traps of their own, so replay writes the recorded values into the frames it delivers.
+public struct TrapFrameWords: Equatable, Sendable {
+    public var err: UInt64
+    public var trapno: UInt64
+    public var cr2: UInt64
+    public init(err: UInt64, trapno: UInt64, cr2: UInt64) {
+        self.err = err
+        self.trapno = trapno
+        self.cr2 = cr2
+    }
+
+    /// Offsets from the ucontext_t a handler gets: uc_mcontext is at 40, gregs[REG_ERR] (19),
+    /// gregs[REG_TRAPNO] (20) and gregs[REG_CR2] (22) in it.
+    public static let errOffset: UInt64 = 40 + 19 * 8, trapnoOffset: UInt64 = 40 + 20 * 8, cr2Offset: UInt64 = 40 + 22 * 8
+}
+
+/// A signal delivered to a tracee thread (signal-delivery-stop), with its full siginfo, and for
+/// a signal that ran a handler, the trap words of the frame it got.
 public struct SignalEvent: Equatable, Sendable {
     public var tid: Tid
     public var signal: SignalNumber
     public var siginfo: [UInt8]
     public var position: SignalPosition
-    public init(tid: Tid, signal: SignalNumber, siginfo: [UInt8], position: SignalPosition) {
+    public var frame: TrapFrameWords?
+    public init(tid: Tid, signal: SignalNumber, siginfo: [UInt8], position: SignalPosition, frame: TrapFrameWords? = nil) {
         self.tid = tid
         self.signal = signal
         self.siginfo = siginfo
         self.position = position
+        self.frame = frame
     }
 }
 
@@ -228,6 +293,7 @@ public enum TraceEvent: Equatable, Sendable {
     case syscallEntry(SyscallEntryEvent)
     case taskCreated(TaskCreatedEvent)
     case patch(PatchEvent)
+    case preemption(PreemptionEvent)
     /// Travels as its own message type (4), between the events it is ordered with.
     case bufferFlush(SyscallBufferFlush)
 
@@ -241,6 +307,7 @@ public enum TraceEvent: Equatable, Sendable {
         case let .syscallEntry(e): e.tid
         case let .taskCreated(e): e.tid
         case let .patch(e): e.tid
+        case let .preemption(e): e.tid
         case let .bufferFlush(e): e.tid
         }
     }
@@ -251,7 +318,9 @@ public enum TraceEvent: Equatable, Sendable {
         case let .exec(e): "exec \(e.executable.path)"
         case let .syscall(e): "syscall \(e.number.name)(\(e.arguments.prefix(3).map { "0x" + String($0, radix: 16) }.joined(separator: ", "))...) = \(e.result)"
         case let .instructionTrap(e): "\(e.kind == .rdtsc ? "rdtsc" : "rdtscp") at 0x\(String(e.rip, radix: 16))"
-        case let .signal(e): "signal \(e.signal)"
+        case let .signal(e):
+            if case let .userSpace(position) = e.position { "signal \(e.signal) at 0x\(String(position.registers.rip, radix: 16))" } else { "signal \(e.signal)" }
+        case let .preemption(e): "preemption at 0x\(String(e.position.registers.rip, radix: 16))"
         case let .exit(e): "exit with status \(e.shellStatus)"
         case let .syscallEntry(e): "entry of syscall \(e.number.name)"
         case let .taskCreated(e): "\(e.number.name) creating task \(e.child)"

@@ -79,6 +79,13 @@ public enum SyscallBufferLayout {
     public static let headerSize: UInt64 = 64
     public static let recordsSize: UInt64 = 256 * 1024 - 64
     public static let shadowOffset: UInt64 = 256 * 1024
+    /// The recorder's scratch area (64 slots of 256 KiB), mapped in recorded processes only. Far
+    /// from where this kernel places anything without ASLR (heap near 0x5555..., mappings below
+    /// 0x7fff...).
+    public static let scratchAddress: UInt64 = 0x6fff_0000_0000
+    public static let scratchSize: UInt64 = 64 * 256 * 1024
+    /// One thread's buffer mapping: header, records and the replay's shadow records.
+    public static let mappingSize: UInt64 = 512 * 1024
     public static let recordHeaderSize = 16
     /// rr-specific syscall numbers the library makes (the kernel answers -ENOSYS).
     public static let initProcessCall = SyscallNumber(1000)

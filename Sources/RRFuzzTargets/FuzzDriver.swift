@@ -167,6 +167,7 @@ public enum FuzzSeeds {
             case .syscallEntry: "event-syscallEntry"
             case .taskCreated: "event-taskCreated"
             case .patch: "event-patch"
+            case .preemption: "event-preemption"
             case .bufferFlush: "syscallBufferFlush"
             }
         }

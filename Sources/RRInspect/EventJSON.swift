@@ -28,6 +28,9 @@ extension TraceEvent {
         case let .signal(e):
             fields += [("signal", .string(e.signal.description)), ("number", .int(Int64(e.signal.rawValue))),
                        ("position", .string(e.position.description))]
+            if case let .userSpace(position) = e.position { fields += position.jsonFields }
+        case let .preemption(e):
+            fields += e.position.jsonFields
         case let .exit(e):
             fields += [("status", .int(Int64(e.shellStatus))), ("wait_status", hex(UInt64(UInt32(bitPattern: e.waitStatus))))]
         case let .patch(e):
@@ -63,7 +66,15 @@ extension SignalPosition: CustomStringConvertible {
         switch self {
         case .atFault: "at fault"
         case .afterPreviousEvent: "after previous event"
-        case let .userSpace(rip, _): "in user space at 0x\(String(rip, radix: 16))"
+        case let .userSpace(position): "in user space at 0x\(String(position.registers.rip, radix: 16))"
         }
+    }
+}
+
+extension UserPosition {
+    var jsonFields: [(String, JSON)] {
+        [("rip", .string("0x" + String(registers.rip, radix: 16))), ("rsp", .string("0x" + String(registers.rsp, radix: 16))),
+         ("memory_digest", .string(String(memoryDigest, radix: 16))),
+         ("extended_state_digest", .string(String(extendedStateDigest, radix: 16))), ("user_time_ns", .int(Int64(userTime)))]
     }
 }

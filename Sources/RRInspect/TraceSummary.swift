@@ -98,6 +98,7 @@ extension TraceEvent {
         case .syscallEntry: "syscallEntry"
         case .taskCreated: "taskCreated"
         case .patch: "patch"
+        case .preemption: "preemption"
         case .bufferFlush: "bufferFlush"
         }
     }

@@ -112,21 +112,29 @@ extension Recorder {
         reportError(tool: "rr-supervisor", "warning: \(path) is mapped shared; changes that processes outside the recording make to it are not recorded, and replay will not see them")
     }
 
-    func signalStop(_ task: RecordedTask, _ signal: SignalNumber) throws {
+    /// Records a signal-delivery-stop. Returns the stop that came in place of the step into a
+    /// handler (another signal), which is handled next.
+    func signalStop(_ task: RecordedTask, _ signal: SignalNumber) throws -> Stop? {
         let registers = try task.tracee.registers()
         if signal == .sigsegv, let trap = try emulateTimestampCounter(task, registers) {
             try flushSyscallBuffer(task)
             try emit(.instructionTrap(trap))
-            return
+            return nil
         }
-        let siginfo = try task.tracee.siginfo()
+        var siginfo = try task.tracee.siginfo()
+        if let again = task.raisedAgain, again.signal == signal {
+            // A deferred signal raised again by the supervisor: it carries what it came with.
+            task.raisedAgain = nil
+            siginfo = again.siginfo
+            try task.tracee.setSiginfo(siginfo)
+        }
         let code = siginfo.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int32.self) }
         let isFault = signal.isSynchronousFault && code > 0 && code != 0x80
         if !isFault, try isIgnored(signal, by: task) {
             // Without a tracer the kernel drops an ignored signal when it is sent; under ptrace it
             // reports it first. Dropped here too, it changes nothing and needs no event.
             task.pendingSignal = 0
-            return
+            return nil
         }
         let position: SignalPosition
         let afterBufferedCall = try isJustAfterBufferedSyscall(task, registers)
@@ -136,11 +144,38 @@ extension Recorder {
             position = .atFault
         } else if registers == task.registersAtResume || afterBufferedCall {
             position = .afterPreviousEvent
+        } else if try isInBufferingCode(task, rip: registers.rip) {
+            task.deferredSignal = (signal, siginfo)  // delivered once the thread is out of it
+            task.pendingSignal = 0
+            return nil
         } else {
-            position = .userSpace(rip: registers.rip, registerDigest: registers.digest)
+            position = .userSpace(try userPosition(of: task, registers))
         }
-        try emit(.signal(SignalEvent(tid: task.tid, signal: signal, siginfo: siginfo, position: position)))
-        task.pendingSignal = signal.rawValue
+        guard !isFault, try isCaught(signal, by: task) else {
+            try emit(.signal(SignalEvent(tid: task.tid, signal: signal, siginfo: siginfo, position: position)))
+            task.pendingSignal = signal.rawValue
+            return nil
+        }
+        // Delivered now, one step into the handler, to read the frame's trap words.
+        try task.tracee.resume(.singleStep, signal: signal.rawValue)
+        let (_, stepped) = try Stop.wait(for: task.tid)
+        let entry = try task.tracee.registers()
+        var frame: TrapFrameWords?
+        if entry.words[14] == UInt64(signal.rawValue) && entry.rdx == entry.rsp + 8 {  // rdi = signal, rdx = &uc
+            let words = try task.tracee.readMemory(at: entry.rdx + TrapFrameWords.errOffset, count: 32)
+            frame = TrapFrameWords(err: words.loadLittleEndian(UInt64.self, at: 0), trapno: words.loadLittleEndian(UInt64.self, at: 8),
+                                   cr2: words.loadLittleEndian(UInt64.self, at: 24))
+        }
+        try emit(.signal(SignalEvent(tid: task.tid, signal: signal, siginfo: siginfo, position: position, frame: frame)))
+        task.pendingSignal = 0
+        // Another signal pending stops the thread at the handler's entry instead of the step.
+        return stepped == .signal(.sigtrap) ? nil : stepped
+    }
+
+    /// Whether the task's process has a handler for `signal`, as /proc/TID/status says.
+    private func isCaught(_ signal: SignalNumber, by task: RecordedTask) throws -> Bool {
+        let caught = UInt64(try ProcFiles.statusFields(of: task.tid)["SigCgt"] ?? "0", radix: 16) ?? 0
+        return caught >> UInt64(signal.rawValue - 1) & 1 == 1
     }
 
     /// Whether the task's process ignores `signal` (SIG_IGN), as /proc/TID/status says.

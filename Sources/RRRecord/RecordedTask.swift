@@ -61,6 +61,12 @@ final class RecordedTask {
     /// The supervisor sent SIGSTOP to get the thread out of a buffered syscall that blocked
     /// without a desched signal (the thread had it blocked).
     var interruptRequested = false
+    /// The supervisor asked PTRACE_INTERRUPT to end the thread's time slice.
+    var preemptionRequested = false
+    /// A signal that arrived in the syscall-buffering code, held back until the thread is out of
+    /// it; then raised again (`raisedAgain`) and given back its siginfo at its delivery stop.
+    var deferredSignal: (signal: SignalNumber, siginfo: [UInt8])?
+    var raisedAgain: (signal: SignalNumber, siginfo: [UInt8])?
 
     init(tracee: Tracee, process: RecordedProcess, awaitingInitialStop: Bool) {
         self.tracee = tracee

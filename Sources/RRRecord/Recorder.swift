@@ -18,6 +18,10 @@ public final class Recorder {
         /// The preload library that buffers syscalls inside the program; nil records every
         /// syscall through ptrace.
         public var syscallBufferLibrary: String?
+        /// Nanoseconds of user code after which a thread is preempted while others wait.
+        public var timeSlice: Int64 = 50_000_000
+        /// Chaos mode: random slices (up to `timeSlice`) and a random next thread.
+        public var chaos = false
         /// Print counts of ptrace stops and buffered syscalls to stderr at the end.
         public var printsStatistics = false
         /// Said once the program runs under ptrace (why the recording is slower than it could be);
@@ -52,9 +56,11 @@ public final class Recorder {
     let scheduler = Scheduler()
     var mainTid = Tid(0)
     var mainStatus: Int32 = 0
-    private var warnedAboutSpinning = false
-    /// How long the runner has gone without a stop while others waited (nanoseconds).
+    /// How long the runner has gone without a stop while others waited (nanoseconds), and the
+    /// slice it may use before it is preempted.
     private var quietTime: Int64 = 0
+    private var currentSlice: Int64 = 0
+    var preemptionCount = 0
     var warnedSharedFiles: Set<String> = []
     /// The syscalls and operations refused with a warning so far (one warning each).
     var warnedRefusals: Set<String> = []
@@ -67,6 +73,7 @@ public final class Recorder {
         self.sink = sink
         self.files = FileStore(sink: sink)
         self.options = options
+        scheduler.picksAtRandom = options.chaos
     }
 
     /// Records `program` until every task it started has ended and returns the program's status
@@ -107,7 +114,7 @@ public final class Recorder {
             try sink.send(.end(TraceEnd(eventCount: eventCount, exitStatus: mainStatus, error: "")))
             try sink.flush()
             if options.printsStatistics {
-                reportError(tool: "rr-supervisor", "statistics: \(stopCount) ptrace stops, \(eventCount) events, \(bufferedSyscallCount) buffered syscalls, \(waitTimeouts) waits timed out")
+                reportError(tool: "rr-supervisor", "statistics: \(stopCount) ptrace stops, \(eventCount) events, \(bufferedSyscallCount) buffered syscalls, \(preemptionCount) preemptions, \(waitTimeouts) waits timed out")
             }
             return mainStatus
         } catch {
@@ -174,23 +181,32 @@ public final class Recorder {
             }
             let runner = scheduler.runner!
             let othersWaiting = scheduler.hasOtherWork
+            if quietTime == 0 { currentSlice = nextTimeSlice() }
             // An execve is never treated as blocked: other threads of its process die inside it.
             // A thread with a syscall buffer may block in a buffered syscall with the desched
-            // signal blocked: checked for after a short while.
-            let userTimeout: Int64 = runner.buffer != nil && !runner.interruptRequested ? 50_000_000 : 2_000_000_000
-            let timeout: Int64? = othersWaiting && !runner.isInExecve ? (scheduler.runnerInSyscall ? 20_000_000 : userTimeout) : nil
+            // signal blocked: checked for after a short while. A thread in user code is
+            // preempted at the end of its slice; one asked to stop is given time to.
+            let waitingForStop = runner.interruptRequested || runner.preemptionRequested
+            let userTimeout: Int64 = waitingForStop ? 2_000_000_000
+                : runner.buffer != nil ? min(50_000_000, max(currentSlice - quietTime, 100_000)) : max(currentSlice - quietTime, 100_000)
+            var timeout: Int64? = othersWaiting && !runner.isInExecve ? (scheduler.runnerInSyscall ? 20_000_000 : userTimeout) : nil
+            if runner.deferredSignal != nil && !waitingForStop { timeout = 1_000_000 }  // soon out of the buffering code
             let reported = try waitForStop(timeout: timeout)
             guard let (tid, stop) = reported else {
                 waitTimeouts += 1
+                if runner.deferredSignal != nil && !waitingForStop {
+                    try runner.tracee.interrupt()
+                    runner.preemptionRequested = othersWaiting
+                    continue
+                }
                 if scheduler.runnerInSyscall {
                     try moveIntoKernel(runner)  // a slow syscall: let the others run meanwhile
                     continue
                 }
                 quietTime += timeout ?? 0
-                if userTimeout < 2_000_000_000 { interruptIfBlockedInBufferedSyscall(runner) }
-                if quietTime >= 2_000_000_000 && !warnedAboutSpinning {
-                    warnedAboutSpinning = true
-                    reportError(tool: "rr-supervisor", "warning: thread \(runner.tid) has run 2 s without a syscall; other threads wait until it makes one (preempting user code is not supported yet)")
+                if runner.buffer != nil && !waitingForStop { interruptIfBlockedInBufferedSyscall(runner) }
+                if quietTime >= currentSlice && !runner.interruptRequested && !runner.preemptionRequested {
+                    try requestPreemption(runner)
                 }
                 continue
             }
@@ -312,6 +328,10 @@ public final class Recorder {
             scheduler.rememberEarlyStop(tid, stop)  // a new task's first stop, before its parent's event
             return
         }
+        if stop == .interrupted {
+            try interrupted(task)
+            return
+        }
         if stop == .seccomp, task.pendingEntry?.entered == true {
             // The filter runs again after the supervisor changed a syscall's arguments (scratch
             // buffers) and may report the same entry twice: the call goes on as it was.
@@ -356,7 +376,10 @@ public final class Recorder {
             }
             if try handleDeschedSignal(task, signal) { return }
             task.interruptRequested = false
-            try signalStop(task, signal)
+            if let next = try signalStop(task, signal) {
+                scheduler.queue(tid, next)
+                return
+            }
         case let .exited(_, status), let .killed(_, status):
             task.closeDeschedDescriptor()
             let exit = ExitEvent(tid: tid, waitStatus: status, finalRegisters: task.finalRegisters)
@@ -364,6 +387,8 @@ public final class Recorder {
             if tid == mainTid { mainStatus = exit.shellStatus }
             scheduler.remove(task)
             return
+        case .interrupted:
+            return  // handled above
         case .otherEvent(let event):
             throw RRError.unsupportedSyscall("ptrace event \(event)")
         }

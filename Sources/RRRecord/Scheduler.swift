@@ -69,7 +69,13 @@ final class Scheduler {
         ready.append(task)
     }
 
-    func takeReady() -> RecordedTask? { ready.isEmpty ? nil : ready.removeFirst() }
+    /// Chaos mode: the next thread is picked at random rather than in turn.
+    var picksAtRandom = false
+
+    func takeReady() -> RecordedTask? {
+        guard !ready.isEmpty else { return nil }
+        return ready.remove(at: picksAtRandom ? Int.random(in: 0..<ready.count) : 0)
+    }
 
     func queue(_ tid: Tid, _ stop: Stop) { queuedStops.append((tid, stop)) }
 

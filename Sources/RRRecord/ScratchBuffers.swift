@@ -7,11 +7,9 @@ import RRPtrace
 /// writes at a moment replay cannot reproduce. The scratch area is mapped into each address space
 /// by a syscall the recorder injects; replay never needs it.
 enum ScratchBuffers {
-    /// Far from where this kernel places anything without ASLR (heap near 0x5555..., mappings
-    /// below 0x7fff...).
-    static let base: UInt64 = 0x6fff_0000_0000
+    static let base = SyscallBufferLayout.scratchAddress
     static let slotSize = 256 << 10
-    static let slots = 64
+    static let slots = Int(SyscallBufferLayout.scratchSize) / slotSize
 
     /// A buffer argument replaced by scratch memory for one syscall.
     struct Redirection {

@@ -17,6 +17,8 @@ final class PreloadLibrary {
     var stubsUsed: UInt64 = 0
     /// Syscall sites already considered for patching (patched or found unsuitable).
     var consideredSites: Set<RemoteAddress> = []
+    /// The library's code (found from the trampoline's mapping when first needed).
+    var codeRange: Range<RemoteAddress>?
 
     init(stubArea: RemoteAddress, stubAreaSize: UInt64, trampoline: RemoteAddress, vforkChildren: RemoteAddress) {
         self.stubArea = stubArea
@@ -30,6 +32,7 @@ final class PreloadLibrary {
         let copy = PreloadLibrary(stubArea: stubArea, stubAreaSize: stubAreaSize, trampoline: trampoline, vforkChildren: vforkChildren)
         copy.stubsUsed = stubsUsed
         copy.consideredSites = consideredSites
+        copy.codeRange = codeRange
         return copy
     }
 }

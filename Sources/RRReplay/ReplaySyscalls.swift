@@ -170,11 +170,10 @@ extension Replayer {
         let (_, stepped) = try Stop.wait(for: task.tracee.tid)
         guard stepped == .signal(.sigtrap) else { throw divergence("signal \(event.signal) delivered", describeStop(stepped, task)) }
         let registers = try task.tracee.registers()
-        let isHandlerEntry = registers.words[14] == UInt64(event.signal.rawValue)  // rdi = signal number
-            && registers.words[13] == registers.rsp + 312 && registers.rdx == registers.rsp + 8  // rsi = &info, rdx = &uc
-        if isHandlerEntry {
+        if isHandlerEntry(registers, for: event.signal) {
             let savedMask = withUnsafeBytes(of: original.littleEndian) { Array($0) }
             try task.tracee.writeMemory(at: registers.rdx + 296, bytes: savedMask)  // uc.uc_sigmask
+            if let frame = event.frame { try writeTrapWords(frame, registers, on: task) }
         } else {
             try task.tracee.setBlockedSignals(original)  // no handler ran: only the mask to undo
         }
@@ -184,15 +183,22 @@ extension Replayer {
 
     func replaySignal(_ event: SignalEvent, on task: ReplayTask) throws {
         switch event.position {
-        case .userSpace:
-            throw RRError.incompatible("event \(events.index) is an asynchronous signal inside user code; replaying those needs the asynchronous-event support of a later version")
+        case let .userSpace(position):
+            try reach(position, on: task, describe: "signal \(event.signal) at 0x\(String(position.registers.rip, radix: 16))")
+            switch task.position {
+            case .initial, .atSignal, .atBreakpoint:
+                try task.tracee.setSiginfo(event.siginfo)
+                try deliver(event, on: task)
+                return
+            default:
+                task.pendingSignal = event.signal.rawValue  // queued by the kernel from this stop
+            }
         case .afterPreviousEvent:
             switch task.position {
-            case .initial, .atSignal:
+            case .initial, .atSignal, .atBreakpoint:
                 // Resuming from a signal-delivery-stop with this signal delivers it directly.
                 try task.tracee.setSiginfo(event.siginfo)
-                task.pendingSignal = event.signal.rawValue
-                task.position = .atSignal
+                try deliver(event, on: task)
                 return
             default:
                 // From a syscall stop the kernel queues the signal (send_sig) and stops again to deliver it.
@@ -208,8 +214,36 @@ extension Replayer {
         let stop = try nextStop(task, expecting: event.signal)
         guard stop == .signal(event.signal) else { throw divergence("signal \(event.signal)", describeStop(stop, task)) }
         try task.tracee.setSiginfo(event.siginfo)
+        task.lastSyscall = nil
+        try deliver(event, on: task)
+    }
+
+    /// The task is at a signal-delivery-stop: the signal goes in when it resumes; or, if it ran
+    /// a handler when recorded, now, one step into the handler, whose frame then gets the
+    /// recorded trap words.
+    private func deliver(_ event: SignalEvent, on task: ReplayTask) throws {
         task.pendingSignal = event.signal.rawValue
         task.position = .atSignal
-        task.lastSyscall = nil
+        guard let frame = event.frame else { return }
+        try task.tracee.resume(.singleStep, signal: event.signal.rawValue)
+        let (_, stepped) = try Stop.wait(for: task.tracee.tid)
+        let registers = try task.tracee.registers()
+        guard case .signal = stepped, isHandlerEntry(registers, for: event.signal) else {
+            throw divergence("signal \(event.signal) delivered to its handler", describeStop(stepped, task))
+        }
+        try writeTrapWords(frame, registers, on: task)
+        task.pendingSignal = 0
+        task.position = .atBreakpoint  // another signal, suppressed, or the step's SIGTRAP
+    }
+
+    private func isHandlerEntry(_ registers: Registers, for signal: SignalNumber) -> Bool {
+        registers.words[14] == UInt64(signal.rawValue)  // rdi = signal number
+            && registers.words[13] == registers.rsp + 312 && registers.rdx == registers.rsp + 8  // rsi = &info, rdx = &uc
+    }
+
+    private func writeTrapWords(_ frame: TrapFrameWords, _ entry: Registers, on task: ReplayTask) throws {
+        let bytes = { (value: UInt64) in withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+        try task.tracee.writeMemory(at: entry.rdx + TrapFrameWords.errOffset, bytes: bytes(frame.err) + bytes(frame.trapno))
+        try task.tracee.writeMemory(at: entry.rdx + TrapFrameWords.cr2Offset, bytes: bytes(frame.cr2))
     }
 }

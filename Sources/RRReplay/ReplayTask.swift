@@ -18,6 +18,9 @@ final class ReplayTask {
         case inSyscall(entry: Registers)
         /// At a signal-delivery-stop; `pendingSignal` is delivered when it resumes.
         case atSignal
+        /// At a recorded point in user code, found with a breakpoint: a SIGTRAP signal-delivery-stop
+        /// (suppressed when it resumes; a signal can be delivered from it directly).
+        case atBreakpoint
         /// Any other stop (a syscall exit, an exec, an emulated instruction).
         case stopped
         /// Exiting: it entered exit/exit_group or was killed with its thread group.

@@ -101,6 +101,7 @@ public final class Replayer {
         case let .exit(exit): try replayExit(exit, on: task)
         case let .patch(patch): try replayPatch(patch, on: task)
         case let .bufferFlush(flush): try replayFlush(flush, on: task)
+        case let .preemption(preemption): try replayPreemption(preemption, on: task)
         }
     }
 
@@ -122,7 +123,8 @@ public final class Replayer {
     }
 
     /// `nextStop` without the check of the thread's syscall buffer.
-    func nextRawStop(_ task: ReplayTask, expecting expectedSignal: SignalNumber? = nil) throws -> Stop {
+    /// A `watchdog` is called every second while the task runs without a stop (and may throw).
+    func nextRawStop(_ task: ReplayTask, expecting expectedSignal: SignalNumber? = nil, watchdog: (() throws -> Void)? = nil) throws -> Stop {
         if let restart = task.restartableSyscall {
             task.restartableSyscall = nil
             if task.pendingSignal == 0 { try restartByHand(task, restart.number, restart.result) }
@@ -131,7 +133,7 @@ public final class Replayer {
             let signal = task.pendingSignal
             task.pendingSignal = 0
             try task.tracee.resume(.toSyscall, signal: signal)
-            let (_, stop) = try Stop.wait(for: task.tracee.tid)
+            let stop = try waitForStop(of: task, watchdog: watchdog)
             switch stop {
             case .syscall:
                 if case .inSyscall = task.position { return stop }
@@ -145,6 +147,14 @@ public final class Replayer {
             default:
                 return stop
             }
+        }
+    }
+
+    private func waitForStop(of task: ReplayTask, watchdog: (() throws -> Void)?) throws -> Stop {
+        guard let watchdog else { return try Stop.wait(for: task.tracee.tid).1 }
+        while true {
+            if let (_, stop) = try Stop.wait(for: task.tracee.tid, timeout: 1_000_000_000) { return stop }
+            try watchdog()
         }
     }
 
@@ -201,6 +211,7 @@ public final class Replayer {
         case .taskCreated: return "a task creation"
         case .exiting: return "the task exiting"
         case .seccomp: return "a seccomp stop"
+        case .interrupted: return "an interrupt stop"
         case .otherEvent(let event): return "ptrace event \(event)"
         }
     }

@@ -2,7 +2,7 @@ import RRCore
 
 /// Byte layout of each event (protocol/README.md, "Events"). The first byte names the event kind.
 enum EventCoding {
-    enum Kind: UInt8 { case exec = 1, syscall = 2, instructionTrap = 3, signal = 4, exit = 5, syscallEntry = 6, taskCreated = 7, patch = 8 }
+    enum Kind: UInt8 { case exec = 1, syscall = 2, instructionTrap = 3, signal = 4, exit = 5, syscallEntry = 6, taskCreated = 7, patch = 8, preemption = 9 }
 
     static func encode(_ event: TraceEvent, into out: inout ByteWriter) {
         switch event {
@@ -43,11 +43,16 @@ enum EventCoding {
             switch e.position {
             case .atFault: out.u8(0)
             case .afterPreviousEvent: out.u8(1)
-            case let .userSpace(rip, digest):
+            case let .userSpace(position):
                 out.u8(2)
-                out.u64(rip)
-                out.u64(digest)
+                encode(position, into: &out)
             }
+            out.u8(e.frame == nil ? 0 : 1)
+            if let frame = e.frame { [frame.err, frame.trapno, frame.cr2].forEach { out.u64($0) } }
+        case let .preemption(e):
+            out.u8(Kind.preemption.rawValue)
+            out.i32(e.tid.rawValue)
+            encode(e.position, into: &out)
         case let .exit(e):
             out.u8(Kind.exit.rawValue)
             out.i32(e.tid.rawValue)
@@ -147,10 +152,11 @@ enum EventCoding {
             switch try input.u8() {
             case 0: position = .atFault
             case 1: position = .afterPreviousEvent
-            case 2: position = .userSpace(rip: try input.u64(), registerDigest: try input.u64())
+            case 2: position = .userSpace(try decodePosition(&input))
             case let other: throw RRError.corruptTrace("bad signal position \(other)")
             }
-            return .signal(SignalEvent(tid: tid, signal: signal, siginfo: siginfo, position: position))
+            let frame = try input.u8() == 0 ? nil : TrapFrameWords(err: try input.u64(), trapno: try input.u64(), cr2: try input.u64())
+            return .signal(SignalEvent(tid: tid, signal: signal, siginfo: siginfo, position: position, frame: frame))
         case .exit:
             let status = try input.i32()
             let registers = try input.u8() == 0 ? nil : try decodeRegisters(&input)
@@ -161,10 +167,25 @@ enum EventCoding {
         case .taskCreated:
             return .taskCreated(TaskCreatedEvent(tid: tid, child: Tid(try input.i32()), number: SyscallNumber(try input.i64()),
                                                  arguments: try (0..<6).map { _ in try input.u64() }, entryDigest: try input.u64()))
+        case .preemption:
+            return .preemption(PreemptionEvent(tid: tid, position: try decodePosition(&input)))
         case .patch:
             return .patch(PatchEvent(tid: tid, number: SyscallNumber(try input.i64()), arguments: try (0..<6).map { _ in try input.u64() },
                                      entryDigest: try input.u64(), site: try input.u64(), writes: try decodeWrites(&input)))
         }
+    }
+
+    /// Registers, then the extended-state digest, the memory digest and the user time.
+    static func encode(_ position: UserPosition, into out: inout ByteWriter) {
+        encode(position.registers, into: &out)
+        out.u64(position.extendedStateDigest)
+        out.u64(position.memoryDigest)
+        out.u64(position.userTime)
+    }
+
+    static func decodePosition(_ input: inout ByteReader) throws -> UserPosition {
+        UserPosition(registers: try decodeRegisters(&input), extendedStateDigest: try input.u64(),
+                     memoryDigest: try input.u64(), userTime: try input.u64())
     }
 
     static func encode(_ file: MappedFile, into out: inout ByteWriter) {

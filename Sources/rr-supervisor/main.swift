@@ -28,6 +28,12 @@ struct Supervisor: ParsableCommand {
     @Option(name: .customLong("syscall-buffer-library"), help: "The preload library that buffers syscalls inside the program (rr-launch passes it unless -n).")
     var syscallBufferLibrary: String?
 
+    @Flag(help: "Randomise time slices and the choice of the next thread (chaos mode).")
+    var chaos = false
+
+    @Option(name: .customLong("time-slice"), help: "Milliseconds of user code after which a thread is preempted when others wait.")
+    var timeSlice: Double = 50
+
     @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.")
     var command: [String] = []
 
@@ -40,6 +46,9 @@ struct Supervisor: ParsableCommand {
             var options = Recorder.Options()
             options.cpu = cpu
             options.stdoutToStderr = stdoutToStderr
+            guard timeSlice > 0, timeSlice <= 10_000 else { throw RRError.usage("--time-slice must be between 0 and 10000 ms") }
+            options.timeSlice = Int64(timeSlice * 1_000_000)
+            options.chaos = chaos
             if let library = syscallBufferLibrary {
                 guard access(library, R_OK) == 0 else { throw RRError.usage("cannot read the syscall-buffer library \(library) (run make build, or record with -n)") }
                 let seccomp = rr_shim_probe_seccomp()

@@ -1,0 +1,70 @@
+import RRCore
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A digest of what a process could have written: the contents of its writable memory. With the
+/// registers it tells apart two visits of one instruction that differ only in memory (a loop
+/// adding to a counter in memory). Only pages the program made its own are read (pagemap says
+/// which: present or swapped anonymous pages, and the copied-on-write pages of private file
+/// mappings; the others hold what the file holds, as in replay); pages of zeros count as
+/// absent, so what the kernel happens to have populated does not matter. The digest depends on
+/// contents and addresses only.
+public enum MemoryDigest {
+    private static let pageSize = 4096
+    private static let presentBit: UInt64 = 1 << 63, swappedBit: UInt64 = 1 << 62, fileBit: UInt64 = 1 << 61
+
+    /// `excluded` ranges (start, length) are left out: memory the recorder and the replayer fill
+    /// at different moments (syscall buffers, the scratch area).
+    public static func compute(of tid: Tid, excluding excluded: [(RemoteAddress, UInt64)]) throws -> UInt64 {
+        let memory = try withErrno("open /proc/\(tid)/mem") { try FileDescriptor.open("/proc/\(tid)/mem", .readOnly, options: [.closeOnExec]) }
+        defer { try? memory.close() }
+        let pagemap = try withErrno("open /proc/\(tid)/pagemap") { try FileDescriptor.open("/proc/\(tid)/pagemap", .readOnly, options: [.closeOnExec]) }
+        defer { try? pagemap.close() }
+        var hash: UInt64 = 0x9e37_79b9_7f4a_7c15
+        var page = [UInt64](repeating: 0, count: pageSize / 8)
+        for mapping in try ProcFiles.maps(of: tid) where mapping.permissions.hasPrefix("rw") || mapping.permissions.dropFirst().hasPrefix("w") {
+            let shared = mapping.permissions.hasSuffix("s")
+            let fileBacked = mapping.inode != 0
+            if shared && fileBacked { continue }  // the file's contents, whoever wrote them
+            if mapping.path == "[vsyscall]" { continue }
+            let pages = Int((mapping.end - mapping.start) / UInt64(pageSize))
+            var entries = [UInt64](repeating: 0, count: pages)
+            let got = try entries.withUnsafeMutableBytes { buffer in
+                try pagemap.read(fromAbsoluteOffset: Int64(mapping.start / UInt64(pageSize) * 8), into: buffer, retryOnInterrupt: true)
+            }
+            for index in 0..<min(pages, got / 8) {
+                let entry = entries[index]
+                guard entry & (presentBit | swappedBit) != 0 else { continue }
+                if fileBacked && !shared && entry & fileBit != 0 { continue }  // not copied: the file's page
+                let address = mapping.start + UInt64(index * pageSize)
+                if excluded.contains(where: { address >= $0.0 && address < $0.0 + $0.1 }) { continue }
+                let read = try page.withUnsafeMutableBytes { buffer in
+                    try memory.read(fromAbsoluteOffset: Int64(bitPattern: address), into: buffer, retryOnInterrupt: true)
+                }
+                guard read == pageSize else { continue }
+                var pageHash: UInt64 = 0
+                var any: UInt64 = 0
+                for word in page {
+                    any |= word
+                    pageHash = (pageHash ^ word) &* 0x100_0000_01b3
+                    pageHash ^= pageHash >> 29
+                }
+                guard any != 0 else { continue }
+                hash = (hash ^ address) &* 0xff51_afd7_ed55_8ccd
+                hash = (hash ^ pageHash) &* 0xc4ce_b9fe_1a85_ec53
+                hash ^= hash >> 33
+            }
+        }
+        return hash
+    }
+
+    /// A digest of a byte string (the extended register state).
+    public static func of(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+}

@@ -1,0 +1,80 @@
+import CRRShims
+import RRCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What naming and finding a point in user code needs from ptrace: stopping a running thread
+/// (PTRACE_INTERRUPT), the debug registers (an execution breakpoint, which an ordinary user may
+/// set on their own tracee), the extended register state and the thread's user CPU time.
+extension Tracee {
+    private static let interruptRequest: Int32 = 0x4207  // PTRACE_INTERRUPT
+    private static let peekUser: Int32 = 3, pokeUser: Int32 = 6  // PTRACE_PEEKUSER, PTRACE_POKEUSER
+    private static let getRegisterSet: Int32 = 0x4204  // PTRACE_GETREGSET
+    private static let extendedStateNote: UInt64 = 0x202  // NT_X86_XSTATE
+    /// offsetof(struct user, u_debugreg) on x86-64.
+    private static let debugRegisterOffset: UInt64 = 848
+
+    /// Stops the thread wherever it is (a PTRACE_EVENT_STOP); a syscall it sleeps in restarts
+    /// when it is resumed.
+    public func interrupt() throws {
+        _ = try Self.check(rr_shim_ptrace(Self.interruptRequest, tid.rawValue, 0, 0), "PTRACE_INTERRUPT", tid)
+    }
+
+    private func setDebugRegister(_ index: UInt64, _ value: UInt64) throws {
+        _ = try Self.check(rr_shim_ptrace(Self.pokeUser, tid.rawValue, Self.debugRegisterOffset + index * 8, value),
+                           "PTRACE_POKEUSER of dr\(index)", tid)
+    }
+
+    private func debugRegister(_ index: UInt64) throws -> UInt64 {
+        let result = rr_shim_ptrace(Self.peekUser, tid.rawValue, Self.debugRegisterOffset + index * 8, 0)
+        if result.error != 0 { throw RRError.system(call: "PTRACE_PEEKUSER of dr\(index)", errno: result.error, detail: "tid \(tid)") }
+        return UInt64(bitPattern: Int64(result.value))
+    }
+
+    /// Arms debug register 0 as an execution breakpoint at `address` (nil disarms it): the
+    /// thread then stops with SIGTRAP before it executes that instruction.
+    public func setExecutionBreakpoint(at address: RemoteAddress?) throws {
+        if let address {
+            try setDebugRegister(0, address)
+            try setDebugRegister(7, 1)  // L0, execute, length 1
+        } else {
+            try setDebugRegister(7, 0)
+        }
+        try setDebugRegister(6, 0)
+    }
+
+    /// Whether the SIGTRAP the thread stopped with came from the breakpoint of debug register 0
+    /// (DR6.B0); clears the status for the next hit.
+    public func takeBreakpointHit() throws -> Bool {
+        let status = try debugRegister(6)
+        guard status & 1 != 0 else { return false }
+        try setDebugRegister(6, 0)
+        return true
+    }
+
+    /// The XSAVE image of the thread's x87, SSE, AVX and AVX-512 state, as ptrace gives it.
+    public func extendedState() throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 16384)
+        let length = try bytes.withUnsafeMutableBytes { buffer -> Int in
+            var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+            _ = try withUnsafeMutablePointer(to: &vector) { pointer in
+                try Self.check(rr_shim_ptrace(Self.getRegisterSet, tid.rawValue, Self.extendedStateNote,
+                                              UInt64(UInt(bitPattern: pointer))), "PTRACE_GETREGSET(NT_X86_XSTATE)", tid)
+            }
+            return vector.iov_len
+        }
+        return Array(bytes.prefix(length))
+    }
+
+    /// The thread's user CPU time in nanoseconds (clock ticks from /proc/TID/stat).
+    public func userTime() throws -> UInt64 {
+        let text = String(decoding: try ProcFiles.read("/proc/\(tid)/stat"), as: UTF8.self)
+        // The command name may hold spaces and parentheses: fields count from the last ")".
+        guard let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let ticks = UInt64(fields[11]) else { return 0 }
+        return ticks * (1_000_000_000 / UInt64(max(sysconf(Int32(_SC_CLK_TCK)), 1)))
+    }
+}

@@ -1,0 +1,93 @@
+import CRRShims
+import RRCore
+import RRPtrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Asynchronous events in the middle of user code: preemption at the end of a time slice, and
+/// signals that arrive while a thread computes. Without a branch counter a point is named by
+/// the registers, the extended state and a digest of writable memory there (`UserPosition`);
+/// replay finds it again with a hardware breakpoint.
+extension Recorder {
+    /// The name of the point where `task` is stopped in its user code.
+    func userPosition(of task: RecordedTask, _ registers: Registers) throws -> UserPosition {
+        UserPosition(registers: registers,
+                     extendedStateDigest: MemoryDigest.of(try task.tracee.extendedState()),
+                     memoryDigest: try MemoryDigest.compute(of: task.tid, excluding: differentlyFilledMemory(of: task.process)),
+                     userTime: try task.tracee.userTime())
+    }
+
+    /// Memory the recorder and the replayer fill at different moments, left out of digests: the
+    /// syscall page, the scratch area, and each thread's syscall buffer (whose records replay
+    /// checks on their own).
+    func differentlyFilledMemory(of process: RecordedProcess) -> [(RemoteAddress, UInt64)] {
+        var ranges: [(RemoteAddress, UInt64)] = [(SyscallBufferLayout.pageAddress, 4096),
+                                                 (SyscallBufferLayout.scratchAddress, SyscallBufferLayout.scratchSize)]
+        for task in scheduler.tasks(of: process) {
+            if let buffer = task.buffer { ranges.append((buffer, SyscallBufferLayout.mappingSize)) }
+        }
+        return ranges
+    }
+
+    /// Whether `rip` is in the syscall-buffering machinery (the syscall page or the preload
+    /// library's code), where a thread is between a buffered syscall and its record: such a
+    /// point cannot be replayed before the record it is making has been sent.
+    func isInBufferingCode(_ task: RecordedTask, rip: UInt64) throws -> Bool {
+        if rip >= SyscallBufferLayout.pageAddress && rip < SyscallBufferLayout.pageAddress + 4096 { return true }
+        guard let library = task.process.preload else { return false }
+        if library.codeRange == nil {
+            let maps = try ProcFiles.maps(of: task.tid)
+            if let text = maps.first(where: { $0.start <= library.trampoline && library.trampoline < $0.end }) {
+                library.codeRange = text.start..<text.end
+            }
+        }
+        return library.codeRange?.contains(rip) ?? false
+    }
+
+    /// The length of the next time slice: the configured one, or in chaos mode a random one
+    /// between 0.1 ms and a tenth of it (log-uniform: most are short, some long).
+    func nextTimeSlice() -> Int64 {
+        guard options.chaos else { return options.timeSlice }
+        let shortest = 100_000.0, longest = max(Double(options.timeSlice) / 10, shortest * 2)
+        return Int64(shortest * pow(longest / shortest, Double.random(in: 0...1)))
+    }
+
+    /// The runner has used its slice while others wait: stop it wherever it is.
+    func requestPreemption(_ task: RecordedTask) throws {
+        task.preemptionRequested = true
+        try task.tracee.interrupt()
+    }
+
+    /// A PTRACE_INTERRUPT stop. Asked for at the end of a slice, it becomes a preemption if the
+    /// thread is in its own user code and others still wait; otherwise (in a syscall, which
+    /// restarts; in the buffering code; an interrupt that came late) the thread runs on as if
+    /// nothing happened, and the next slice tries again.
+    func interrupted(_ task: RecordedTask) throws {
+        let requested = task.preemptionRequested
+        task.preemptionRequested = false
+        let registers = try task.tracee.registers()
+        let inSyscall = registers.origRax != UInt64.max
+        if let deferred = task.deferredSignal, !inSyscall, try !isInBufferingCode(task, rip: registers.rip) {
+            // A signal that arrived in the buffering code is delivered here (a later point is
+            // as legal for an asynchronous signal): raised again, and given its own siginfo at
+            // its delivery stop.
+            task.deferredSignal = nil
+            task.raisedAgain = deferred
+            task.registersAtResume = nil
+            _ = rr_shim_tgkill(task.process.leader.rawValue, task.tid.rawValue, deferred.signal.rawValue)
+            try task.tracee.resume(task.resumeMode)
+            return
+        }
+        guard requested, !inSyscall, scheduler.hasOtherWork, try !isInBufferingCode(task, rip: registers.rip) else {
+            try task.tracee.resume(task.resumeMode)  // where it was: the runner, or in the kernel
+            return
+        }
+        scheduler.stopped(task)
+        try flushSyscallBuffer(task)
+        try emit(.preemption(PreemptionEvent(tid: task.tid, position: try userPosition(of: task, registers))))
+        preemptionCount += 1
+        scheduler.makeReady(task)
+    }
+}

@@ -1,0 +1,90 @@
+import RRCore
+import RRPtrace
+
+/// Finding a recorded point in user code again (a preemption, a signal that arrived while the
+/// thread computed). The thread runs from its previous event with an execution breakpoint (a
+/// debug register) on the recorded instruction; at each hit the registers, then the extended
+/// state and the memory digest, are compared with the recording. The first hit where all match
+/// is the point: an earlier visit with everything equal would have the same future.
+extension Replayer {
+    /// A search gives up, as a divergence, when the thread has used this much more user time
+    /// than it had when recorded at the point (it never comes there).
+    static let searchSlack: UInt64 = 2_000_000_000
+
+    func reach(_ target: UserPosition, on task: ReplayTask, describe: String) throws {
+        switch task.position {
+        case .atSyscallEntry, .inSyscall, .exiting:
+            throw divergence(describe, "the thread is inside a syscall")
+        default: break
+        }
+        let excluded = differentlyFilledMemory(sharingMemoryWith: task)
+        var explains = true  // for RR_SWIFT_DEBUG: why the first visits are not the point
+        func isThere() throws -> Bool {
+            let registers = try task.tracee.registers()
+            guard target.matches(registers) else {
+                if explains { debug("at 0x\(String(registers.rip, radix: 16)): " + registers.differences(from: target.registers).joined(separator: ", ")) }
+                return false
+            }
+            guard MemoryDigest.of(try task.tracee.extendedState()) == target.extendedStateDigest else {
+                debug("at 0x\(String(registers.rip, radix: 16)): the registers match, the extended state does not")
+                return false
+            }
+            let matches = try MemoryDigest.compute(of: task.tracee.tid, excluding: excluded) == target.memoryDigest
+            if !matches { debug("at 0x\(String(registers.rip, radix: 16)): registers and extended state match, memory does not") }
+            return matches
+        }
+        if try isThere() {
+            try checkSyscallBuffer(task)
+            return
+        }
+        try task.tracee.setExecutionBreakpoint(at: target.registers.rip)
+        defer { try? task.tracee.setExecutionBreakpoint(at: nil) }
+        var hits = 0
+        let giveUp = target.userTime + Self.searchSlack * 2
+        func checkProgress() throws {
+            let used = try task.tracee.userTime()
+            if used > giveUp {
+                throw divergence(describe, "never reached: the thread has used \(used / 1_000_000) ms of user time, the recording was there at \(target.userTime / 1_000_000) ms (\(hits) visits of 0x\(String(target.registers.rip, radix: 16)) did not match)")
+            }
+        }
+        while true {
+            let stop = try nextRawStop(task, watchdog: checkProgress)
+            guard stop == .signal(.sigtrap), try task.tracee.takeBreakpointHit() else {
+                throw divergence(describe, describeStop(stop, task))
+            }
+            hits += 1
+            explains = hits < 4
+            if try isThere() { break }
+            if hits % 256 == 0 { try checkProgress() }
+        }
+        debug("reached 0x\(String(target.registers.rip, radix: 16)) after \(hits) breakpoint hits")
+        // The kernel set RF so that the breakpoint would not fire again at once; a frame
+        // written here must hold the flags as recorded.
+        var registers = try task.tracee.registers()
+        if registers.words[UserPosition.eflagsIndex] & UserPosition.resumeFlag != 0 {
+            registers.words[UserPosition.eflagsIndex] &= ~UserPosition.resumeFlag
+            try task.tracee.setRegisters(registers)
+        }
+        task.position = .atBreakpoint
+        try checkSyscallBuffer(task)
+    }
+
+    /// The memory left out of digests, as the recorder left it out: the syscall page, the
+    /// scratch area and the syscall buffers of the threads sharing the address space.
+    private func differentlyFilledMemory(sharingMemoryWith task: ReplayTask) -> [(RemoteAddress, UInt64)] {
+        var ranges: [(RemoteAddress, UInt64)] = [(SyscallBufferLayout.pageAddress, 4096),
+                                                 (SyscallBufferLayout.scratchAddress, SyscallBufferLayout.scratchSize)]
+        let group = try? ProcFiles.statusFields(of: task.tracee.tid)["Tgid"]
+        for other in tasks.values {
+            guard let buffer = other.buffer else { continue }
+            if other === task || (try? ProcFiles.statusFields(of: other.tracee.tid)["Tgid"]) == group {
+                ranges.append((buffer, SyscallBufferLayout.mappingSize))
+            }
+        }
+        return ranges
+    }
+
+    func replayPreemption(_ event: PreemptionEvent, on task: ReplayTask) throws {
+        try reach(event.position, on: task, describe: "preemption at 0x\(String(event.position.registers.rip, radix: 16))")
+    }
+}
