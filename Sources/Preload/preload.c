@@ -53,12 +53,11 @@ __asm__(
     ".globl rr_page_replay_image\n.hidden rr_page_replay_image\n"
     "rr_page_replay_image:\n"
     /* recorded: copy the shadow record (r11 points at the live one) over the live record and
-     * return its result, leaving rcx and r11 as the syscall instruction would. */
-    "  push %rsi\n  push %rdi\n"
+     * return its result. Nothing is written to the stack (the dead stack below rsp must hold
+     * what it held when recorded: replay compares memory to find asynchronous events); rcx,
+     * rsi, rdi and r11 are cleared by slot_call afterwards in both images. */
     "  lea 0x40000(%r11), %rsi\n  mov %r11, %rdi\n  mov (%rsi), %ecx\n  rep movsb\n"
-    "  pop %rdi\n  pop %rsi\n"
     "  mov 8(%r11), %rax\n"
-    "  mov $0x70000002, %ecx\n  pushfq\n  pop %r11\n"
     "  ret\n  .balign 32, 0xcc\n"
     "  syscall\n  ret\n  .balign 32, 0xcc\n"    /* traced */
     "  mov $0, %eax\n  ret\n  .balign 32, 0xcc\n" /* unrecorded: not performed */
@@ -110,8 +109,8 @@ static long raw_syscall(long no, long a0, long a1, long a2, long a3, long a4, lo
 }
 
 /* Calls a slot of the syscall page. r11 carries the record the call belongs to (the replay image
- * of the recorded slot reads it); rcx and r11 are cleared afterwards so that record and replay
- * leave the same registers behind. */
+ * of the recorded slot reads it, and uses rcx, rsi and rdi); rcx, rsi, rdi and r11 are cleared
+ * afterwards so that record and replay leave the same registers behind. */
 static long slot_call(unsigned long slot, long no, long a0, long a1, long a2, long a3, long a4, long a5,
                       void *record) {
     register long r10 __asm__("r10") = a3;
@@ -119,9 +118,9 @@ static long slot_call(unsigned long slot, long no, long a0, long a1, long a2, lo
     register long r9 __asm__("r9") = a5;
     register void *r11 __asm__("r11") = record;
     long ret;
-    __asm__ volatile("call *%[target]\n\tmovl $0, %%ecx\n\tmovl $0, %%r11d"
-                     : "=a"(ret), "+r"(r11)
-                     : "0"(no), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9),
+    __asm__ volatile("call *%[target]\n\tmovl $0, %%ecx\n\tmovl $0, %%r11d\n\tmovl $0, %%esi\n\tmovl $0, %%edi"
+                     : "=a"(ret), "+r"(r11), "+D"(a0), "+S"(a1)
+                     : "0"(no), "d"(a2), "r"(r10), "r"(r8), "r"(r9),
                        [target] "r"(RR_PAGE_ADDRESS + slot)
                      : "rcx", "memory", "cc");
     return ret;

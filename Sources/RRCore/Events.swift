@@ -188,11 +188,22 @@ public struct UserPosition: Equatable, Sendable {
     /// The thread's user CPU time there (nanoseconds, from /proc): replay gives up looking for
     /// the point when its thread has used much more, rather than run on for ever.
     public var userTime: UInt64
-    public init(registers: Registers, extendedStateDigest: UInt64, memoryDigest: UInt64, userTime: UInt64) {
+    /// The syscall buffers in the address space (each `SyscallBufferLayout.mappingSize` long),
+    /// left out of the memory digest with the syscall page and the scratch area: replay fills
+    /// their shadow records ahead of time.
+    public var syscallBuffers: [UInt64]
+    public init(registers: Registers, extendedStateDigest: UInt64, memoryDigest: UInt64, userTime: UInt64, syscallBuffers: [UInt64]) {
         self.registers = registers
         self.extendedStateDigest = extendedStateDigest
         self.memoryDigest = memoryDigest
         self.userTime = userTime
+        self.syscallBuffers = syscallBuffers
+    }
+
+    /// The memory the digest leaves out, as (start, length).
+    public var unhashedMemory: [(UInt64, UInt64)] {
+        [(SyscallBufferLayout.pageAddress, 4096), (SyscallBufferLayout.scratchAddress, SyscallBufferLayout.scratchSize)]
+            + syscallBuffers.map { ($0, SyscallBufferLayout.mappingSize) }
     }
 
     /// The flags the CPU or the kernel set by themselves around a debug trap (RF, TF) are not part

@@ -24,6 +24,7 @@ public enum MemoryDigest {
         let pagemap = try withErrno("open /proc/\(tid)/pagemap") { try FileDescriptor.open("/proc/\(tid)/pagemap", .readOnly, options: [.closeOnExec]) }
         defer { try? pagemap.close() }
         var hash: UInt64 = 0x9e37_79b9_7f4a_7c15
+        var listing = ""  // RR_SWIFT_DIGEST_LOG: each page's digest, to find what differs
         var page = [UInt64](repeating: 0, count: pageSize / 8)
         for mapping in try ProcFiles.maps(of: tid) where mapping.permissions.hasPrefix("rw") || mapping.permissions.dropFirst().hasPrefix("w") {
             let shared = mapping.permissions.hasSuffix("s")
@@ -53,13 +54,26 @@ public enum MemoryDigest {
                     pageHash ^= pageHash >> 29
                 }
                 guard any != 0 else { continue }
+                if let logPath {
+                    listing += String(address, radix: 16) + " " + String(pageHash, radix: 16) + " " + mapping.path + "\n"
+                    if let file = fopen(logPath + "-" + String(address, radix: 16) + "-" + String(pageHash, radix: 16), "w") {
+                        _ = page.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+                        fclose(file)
+                    }
+                }
                 hash = (hash ^ address) &* 0xff51_afd7_ed55_8ccd
                 hash = (hash ^ pageHash) &* 0xc4ce_b9fe_1a85_ec53
                 hash ^= hash >> 33
             }
         }
+        if let logPath, let file = fopen(logPath, "a") {
+            fputs("digest \(String(hash, radix: 16))\n" + listing, file)
+            fclose(file)
+        }
         return hash
     }
+
+    private static let logPath = getenv("RR_SWIFT_DIGEST_LOG").map { String(cString: $0) }
 
     /// A digest of a byte string (the extended register state).
     public static func of(_ bytes: [UInt8]) -> UInt64 {

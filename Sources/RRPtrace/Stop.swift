@@ -22,8 +22,6 @@ public enum Stop: Equatable, Sendable {
     case seccomp
     /// A signal is about to be delivered (signal-delivery-stop), or a group stop.
     case signal(SignalNumber)
-    /// PTRACE_EVENT_STOP after PTRACE_INTERRUPT: the supervisor stopped the thread where it was.
-    case interrupted
     case otherEvent(Int32)
 
     init(rawStatus status: Int32) {
@@ -40,7 +38,6 @@ public enum Stop: Equatable, Sendable {
             case (SIGTRAP, 4): self = .exec
             case (SIGTRAP, 6): self = .exiting
             case (SIGTRAP, 7): self = .seccomp
-            case (SIGTRAP, 128): self = .interrupted
             case (_, 0): self = .signal(SignalNumber(signal))
             default: self = .otherEvent(event)
             }

@@ -5,22 +5,14 @@ import RRCore
 import Glibc
 #endif
 
-/// What naming and finding a point in user code needs from ptrace: stopping a running thread
-/// (PTRACE_INTERRUPT), the debug registers (an execution breakpoint, which an ordinary user may
+/// What naming and finding a point in user code needs from ptrace: the debug registers (an execution breakpoint, which an ordinary user may
 /// set on their own tracee), the extended register state and the thread's user CPU time.
 extension Tracee {
-    private static let interruptRequest: Int32 = 0x4207  // PTRACE_INTERRUPT
     private static let peekUser: Int32 = 3, pokeUser: Int32 = 6  // PTRACE_PEEKUSER, PTRACE_POKEUSER
     private static let getRegisterSet: Int32 = 0x4204  // PTRACE_GETREGSET
     private static let extendedStateNote: UInt64 = 0x202  // NT_X86_XSTATE
     /// offsetof(struct user, u_debugreg) on x86-64.
     private static let debugRegisterOffset: UInt64 = 848
-
-    /// Stops the thread wherever it is (a PTRACE_EVENT_STOP); a syscall it sleeps in restarts
-    /// when it is resumed.
-    public func interrupt() throws {
-        _ = try Self.check(rr_shim_ptrace(Self.interruptRequest, tid.rawValue, 0, 0), "PTRACE_INTERRUPT", tid)
-    }
 
     private func setDebugRegister(_ index: UInt64, _ value: UInt64) throws {
         _ = try Self.check(rr_shim_ptrace(Self.pokeUser, tid.rawValue, Self.debugRegisterOffset + index * 8, value),

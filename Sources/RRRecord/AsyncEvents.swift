@@ -13,22 +13,11 @@ import Glibc
 extension Recorder {
     /// The name of the point where `task` is stopped in its user code.
     func userPosition(of task: RecordedTask, _ registers: Registers) throws -> UserPosition {
-        UserPosition(registers: registers,
-                     extendedStateDigest: MemoryDigest.of(try task.tracee.extendedState()),
-                     memoryDigest: try MemoryDigest.compute(of: task.tid, excluding: differentlyFilledMemory(of: task.process)),
-                     userTime: try task.tracee.userTime())
-    }
-
-    /// Memory the recorder and the replayer fill at different moments, left out of digests: the
-    /// syscall page, the scratch area, and each thread's syscall buffer (whose records replay
-    /// checks on their own).
-    func differentlyFilledMemory(of process: RecordedProcess) -> [(RemoteAddress, UInt64)] {
-        var ranges: [(RemoteAddress, UInt64)] = [(SyscallBufferLayout.pageAddress, 4096),
-                                                 (SyscallBufferLayout.scratchAddress, SyscallBufferLayout.scratchSize)]
-        for task in scheduler.tasks(of: process) {
-            if let buffer = task.buffer { ranges.append((buffer, SyscallBufferLayout.mappingSize)) }
-        }
-        return ranges
+        var position = UserPosition(registers: registers, extendedStateDigest: MemoryDigest.of(try task.tracee.extendedState()),
+                                    memoryDigest: 0, userTime: try task.tracee.userTime(),
+                                    syscallBuffers: task.process.preload?.buffers ?? [])
+        position.memoryDigest = try MemoryDigest.compute(of: task.tid, excluding: position.unhashedMemory)
+        return position
     }
 
     /// Whether `rip` is in the syscall-buffering machinery (the syscall page or the preload
@@ -54,16 +43,19 @@ extension Recorder {
         return Int64(shortest * pow(longest / shortest, Double.random(in: 0...1)))
     }
 
-    /// The runner has used its slice while others wait: stop it wherever it is.
-    func requestPreemption(_ task: RecordedTask) throws {
-        task.preemptionRequested = true
-        try task.tracee.interrupt()
+    /// Stops a running thread wherever it is, with a SIGSTOP that is not delivered (PTRACE_INTERRUPT
+    /// needs PTRACE_SEIZE); at the end of its slice it is then preempted. A syscall it sleeps in
+    /// restarts when it is resumed.
+    func stop(_ task: RecordedTask, preempting: Bool) {
+        task.stopRequested = true
+        task.preemptionRequested = preempting
+        _ = rr_shim_tgkill(task.process.leader.rawValue, task.tid.rawValue, SIGSTOP)
     }
 
-    /// A PTRACE_INTERRUPT stop. Asked for at the end of a slice, it becomes a preemption if the
-    /// thread is in its own user code and others still wait; otherwise (in a syscall, which
-    /// restarts; in the buffering code; an interrupt that came late) the thread runs on as if
-    /// nothing happened, and the next slice tries again.
+    /// The supervisor's SIGSTOP arrived. Asked for at the end of a slice, it becomes a preemption
+    /// if the thread is in its own user code and others still wait; otherwise (in a syscall, which
+    /// restarts; in the buffering code; a stop that came late) the thread runs on as if nothing
+    /// happened, and the next slice tries again.
     func interrupted(_ task: RecordedTask) throws {
         let requested = task.preemptionRequested
         task.preemptionRequested = false

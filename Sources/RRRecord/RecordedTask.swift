@@ -61,7 +61,9 @@ final class RecordedTask {
     /// The supervisor sent SIGSTOP to get the thread out of a buffered syscall that blocked
     /// without a desched signal (the thread had it blocked).
     var interruptRequested = false
-    /// The supervisor asked PTRACE_INTERRUPT to end the thread's time slice.
+    /// The supervisor sent the thread a SIGSTOP to stop it where it is (not delivered), to end
+    /// its time slice (`preemptionRequested`) or to deliver a deferred signal.
+    var stopRequested = false
     var preemptionRequested = false
     /// A signal that arrived in the syscall-buffering code, held back until the thread is out of
     /// it; then raised again (`raisedAgain`) and given back its siginfo at its delivery stop.

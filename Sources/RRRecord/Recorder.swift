@@ -186,7 +186,7 @@ public final class Recorder {
             // A thread with a syscall buffer may block in a buffered syscall with the desched
             // signal blocked: checked for after a short while. A thread in user code is
             // preempted at the end of its slice; one asked to stop is given time to.
-            let waitingForStop = runner.interruptRequested || runner.preemptionRequested
+            let waitingForStop = runner.interruptRequested || runner.stopRequested
             let userTimeout: Int64 = waitingForStop ? 2_000_000_000
                 : runner.buffer != nil ? min(50_000_000, max(currentSlice - quietTime, 100_000)) : max(currentSlice - quietTime, 100_000)
             var timeout: Int64? = othersWaiting && !runner.isInExecve ? (scheduler.runnerInSyscall ? 20_000_000 : userTimeout) : nil
@@ -195,8 +195,7 @@ public final class Recorder {
             guard let (tid, stop) = reported else {
                 waitTimeouts += 1
                 if runner.deferredSignal != nil && !waitingForStop {
-                    try runner.tracee.interrupt()
-                    runner.preemptionRequested = othersWaiting
+                    stop(runner, preempting: othersWaiting)
                     continue
                 }
                 if scheduler.runnerInSyscall {
@@ -205,8 +204,8 @@ public final class Recorder {
                 }
                 quietTime += timeout ?? 0
                 if runner.buffer != nil && !waitingForStop { interruptIfBlockedInBufferedSyscall(runner) }
-                if quietTime >= currentSlice && !runner.interruptRequested && !runner.preemptionRequested {
-                    try requestPreemption(runner)
+                if quietTime >= currentSlice && !runner.interruptRequested && !runner.stopRequested {
+                    stop(runner, preempting: true)
                 }
                 continue
             }
@@ -328,7 +327,8 @@ public final class Recorder {
             scheduler.rememberEarlyStop(tid, stop)  // a new task's first stop, before its parent's event
             return
         }
-        if stop == .interrupted {
+        if stop == .signal(.sigstop), task.stopRequested {
+            task.stopRequested = false
             try interrupted(task)
             return
         }
@@ -387,8 +387,6 @@ public final class Recorder {
             if tid == mainTid { mainStatus = exit.shellStatus }
             scheduler.remove(task)
             return
-        case .interrupted:
-            return  // handled above
         case .otherEvent(let event):
             throw RRError.unsupportedSyscall("ptrace event \(event)")
         }

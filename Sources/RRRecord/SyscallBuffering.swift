@@ -19,6 +19,8 @@ final class PreloadLibrary {
     var consideredSites: Set<RemoteAddress> = []
     /// The library's code (found from the trampoline's mapping when first needed).
     var codeRange: Range<RemoteAddress>?
+    /// Every syscall buffer a thread registered in this address space (they outlive their threads).
+    var buffers: [RemoteAddress] = []
 
     init(stubArea: RemoteAddress, stubAreaSize: UInt64, trampoline: RemoteAddress, vforkChildren: RemoteAddress) {
         self.stubArea = stubArea
@@ -33,6 +35,7 @@ final class PreloadLibrary {
         copy.stubsUsed = stubsUsed
         copy.consideredSites = consideredSites
         copy.codeRange = codeRange
+        copy.buffers = buffers
         return copy
     }
 }
@@ -165,6 +168,7 @@ extension Recorder {
                                                   vforkChildren: arguments[4])
         case SyscallBufferLayout.initThreadCall where options.syscallBufferLibrary != nil:
             task.buffer = arguments[0]
+            if task.process.preload?.buffers.contains(arguments[0]) == false { task.process.preload?.buffers.append(arguments[0]) }
             task.flushedBytes = 0
             task.closeDeschedDescriptor()
             let descriptor = Int32(truncatingIfNeeded: Int64(bitPattern: arguments[2]))

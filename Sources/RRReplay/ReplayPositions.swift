@@ -17,7 +17,7 @@ extension Replayer {
             throw divergence(describe, "the thread is inside a syscall")
         default: break
         }
-        let excluded = differentlyFilledMemory(sharingMemoryWith: task)
+        let excluded = target.unhashedMemory
         var explains = true  // for RR_SWIFT_DEBUG: why the first visits are not the point
         func isThere() throws -> Bool {
             let registers = try task.tracee.registers()
@@ -67,21 +67,6 @@ extension Replayer {
         }
         task.position = .atBreakpoint
         try checkSyscallBuffer(task)
-    }
-
-    /// The memory left out of digests, as the recorder left it out: the syscall page, the
-    /// scratch area and the syscall buffers of the threads sharing the address space.
-    private func differentlyFilledMemory(sharingMemoryWith task: ReplayTask) -> [(RemoteAddress, UInt64)] {
-        var ranges: [(RemoteAddress, UInt64)] = [(SyscallBufferLayout.pageAddress, 4096),
-                                                 (SyscallBufferLayout.scratchAddress, SyscallBufferLayout.scratchSize)]
-        let group = try? ProcFiles.statusFields(of: task.tracee.tid)["Tgid"]
-        for other in tasks.values {
-            guard let buffer = other.buffer else { continue }
-            if other === task || (try? ProcFiles.statusFields(of: other.tracee.tid)["Tgid"]) == group {
-                ranges.append((buffer, SyscallBufferLayout.mappingSize))
-            }
-        }
-        return ranges
     }
 
     func replayPreemption(_ event: PreemptionEvent, on task: ReplayTask) throws {

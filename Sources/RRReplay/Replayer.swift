@@ -211,7 +211,6 @@ public final class Replayer {
         case .taskCreated: return "a task creation"
         case .exiting: return "the task exiting"
         case .seccomp: return "a seccomp stop"
-        case .interrupted: return "an interrupt stop"
         case .otherEvent(let event): return "ptrace event \(event)"
         }
     }

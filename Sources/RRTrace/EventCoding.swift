@@ -181,11 +181,16 @@ enum EventCoding {
         out.u64(position.extendedStateDigest)
         out.u64(position.memoryDigest)
         out.u64(position.userTime)
+        out.u32(UInt32(position.syscallBuffers.count))
+        position.syscallBuffers.forEach { out.u64($0) }
     }
 
     static func decodePosition(_ input: inout ByteReader) throws -> UserPosition {
-        UserPosition(registers: try decodeRegisters(&input), extendedStateDigest: try input.u64(),
-                     memoryDigest: try input.u64(), userTime: try input.u64())
+        let registers = try decodeRegisters(&input)
+        let extendedState = try input.u64(), memory = try input.u64(), userTime = try input.u64()
+        let count = try input.count(of: "syscall buffers", minimumSize: 8, limit: 1 << 16)
+        return UserPosition(registers: registers, extendedStateDigest: extendedState, memoryDigest: memory, userTime: userTime,
+                            syscallBuffers: try (0..<count).map { _ in try input.u64() })
     }
 
     static func encode(_ file: MappedFile, into out: inout ByteWriter) {
