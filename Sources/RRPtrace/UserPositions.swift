@@ -8,7 +8,7 @@ import Glibc
 /// What naming and finding a point in user code needs from ptrace: the debug registers (an execution breakpoint, which an ordinary user may
 /// set on their own tracee), the extended register state and the thread's user CPU time.
 extension Tracee {
-    private static let peekUser: Int32 = 3, pokeUser: Int32 = 6  // PTRACE_PEEKUSER, PTRACE_POKEUSER
+    private static let pokeUser: Int32 = 6  // PTRACE_POKEUSER
     private static let getRegisterSet: Int32 = 0x4204  // PTRACE_GETREGSET
     private static let extendedStateNote: UInt64 = 0x202  // NT_X86_XSTATE
     /// offsetof(struct user, u_debugreg) on x86-64.
@@ -17,12 +17,6 @@ extension Tracee {
     private func setDebugRegister(_ index: UInt64, _ value: UInt64) throws {
         _ = try Self.check(rr_shim_ptrace(Self.pokeUser, tid.rawValue, Self.debugRegisterOffset + index * 8, value),
                            "PTRACE_POKEUSER of dr\(index)", tid)
-    }
-
-    private func debugRegister(_ index: UInt64) throws -> UInt64 {
-        let result = rr_shim_ptrace(Self.peekUser, tid.rawValue, Self.debugRegisterOffset + index * 8, 0)
-        if result.error != 0 { throw RRError.system(call: "PTRACE_PEEKUSER of dr\(index)", errno: result.error, detail: "tid \(tid)") }
-        return UInt64(bitPattern: Int64(result.value))
     }
 
     /// Arms debug register 0 as an execution breakpoint at `address` (nil disarms it): the
@@ -35,15 +29,6 @@ extension Tracee {
             try setDebugRegister(7, 0)
         }
         try setDebugRegister(6, 0)
-    }
-
-    /// Whether the SIGTRAP the thread stopped with came from the breakpoint of debug register 0
-    /// (DR6.B0); clears the status for the next hit.
-    public func takeBreakpointHit() throws -> Bool {
-        let status = try debugRegister(6)
-        guard status & 1 != 0 else { return false }
-        try setDebugRegister(6, 0)
-        return true
     }
 
     /// The XSAVE image of the thread's x87, SSE, AVX and AVX-512 state, as ptrace gives it.

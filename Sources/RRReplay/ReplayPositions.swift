@@ -19,8 +19,7 @@ extension Replayer {
         }
         let excluded = target.unhashedMemory
         var explains = true  // for RR_SWIFT_DEBUG: why the first visits are not the point
-        func isThere() throws -> Bool {
-            let registers = try task.tracee.registers()
+        func isThere(_ registers: Registers) throws -> Bool {
             guard target.matches(registers) else {
                 if explains { debug("at 0x\(String(registers.rip, radix: 16)): " + registers.differences(from: target.registers).joined(separator: ", ")) }
                 return false
@@ -33,7 +32,7 @@ extension Replayer {
             if !matches { debug("at 0x\(String(registers.rip, radix: 16)): registers and extended state match, memory does not") }
             return matches
         }
-        if try isThere() {
+        if try isThere(try task.tracee.registers()) {
             try checkSyscallBuffer(task)
             return
         }
@@ -49,12 +48,15 @@ extension Replayer {
         }
         while true {
             let stop = try nextRawStop(task, watchdog: checkProgress)
-            guard stop == .signal(.sigtrap), try task.tracee.takeBreakpointHit() else {
+            // A SIGTRAP at the breakpoint's address is its hit (each ptrace call costs a VM exit:
+            // the debug status register is not read).
+            let registers = try task.tracee.registers()
+            guard stop == .signal(.sigtrap), registers.rip == target.registers.rip else {
                 throw divergence(describe, describeStop(stop, task))
             }
             hits += 1
             explains = hits < 4
-            if try isThere() { break }
+            if try isThere(registers) { break }
             if hits % 256 == 0 { try checkProgress() }
         }
         debug("reached 0x\(String(target.registers.rip, radix: 16)) after \(hits) breakpoint hits")
