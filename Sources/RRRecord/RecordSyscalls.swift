@@ -129,7 +129,10 @@ extension Recorder {
             try task.tracee.setSiginfo(siginfo)
         }
         let code = siginfo.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int32.self) }
-        let isFault = signal.isSynchronousFault && code > 0 && code != 0x80
+        // SI_KERNEL (0x80) marks signals the kernel sends by itself; from a breakpoint
+        // instruction (int3, the byte before rip) it is the instruction's own trap.
+        let isFault = signal.isSynchronousFault && code > 0
+            && (code != 0x80 || (signal == .sigtrap && (try? task.tracee.readMemory(at: registers.rip &- 1, count: 1)) == [0xcc]))
         if !isFault, try isIgnored(signal, by: task) {
             // Without a tracer the kernel drops an ignored signal when it is sent; under ptrace it
             // reports it first. Dropped here too, it changes nothing and needs no event.

@@ -53,7 +53,10 @@ extension Replayer {
                 exitRegisters.syscallArguments = originalArguments  // undo replay's rewrite of mmap's arguments
             }
             try task.tracee.setRegisters(exitRegisters)
-            if let file = event.mappedFile, event.number == .mmap { try fillMapping(event, file: file, in: task) }
+            if let file = event.mappedFile, event.number == .mmap {
+                try fillMapping(event, file: file, in: task)
+                try mapPastEndOfFile(event, file: file, on: task, exit: exitRegisters)
+            }
         } else {
             exitRegisters.rax = UInt64(bitPattern: event.result)
             exitRegisters.origRax = UInt64(bitPattern: event.number.rawValue)
