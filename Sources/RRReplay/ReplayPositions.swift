@@ -7,9 +7,12 @@ import RRPtrace
 /// state and the memory digest, are compared with the recording. The first hit where all match
 /// is the point: an earlier visit with everything equal would have the same future.
 extension Replayer {
-    /// A search gives up, as a divergence, when the thread has used this much more user time
-    /// than it had when recorded at the point (it never comes there).
-    static let searchSlack: UInt64 = 2_000_000_000
+    /// A search gives up, as a divergence, when the thread has used half as much user time
+    /// again as it had when recorded at the point, and this much more (it never comes there).
+    static let searchSlack: UInt64 = 1_000_000_000
+    /// Visits of the address after which a search gives up (about ten minutes of them): where
+    /// the address is hot, user time grows too slowly to bound the search by itself.
+    static let mostHits = 15_000_000
 
     func reach(_ target: UserPosition, on task: ReplayTask, describe: String) throws {
         switch task.position {
@@ -39,7 +42,7 @@ extension Replayer {
         try task.tracee.setExecutionBreakpoint(at: target.registers.rip)
         defer { try? task.tracee.setExecutionBreakpoint(at: nil) }
         var hits = 0
-        let giveUp = target.userTime + Self.searchSlack * 2
+        let giveUp = target.userTime + target.userTime / 2 + Self.searchSlack
         func checkProgress() throws {
             let used = try task.tracee.userTime()
             if used > giveUp {
@@ -58,6 +61,9 @@ extension Replayer {
             explains = hits < 4
             if try isThere(registers) { break }
             if hits % 256 == 0 { try checkProgress() }
+            if hits >= Self.mostHits {
+                throw divergence(describe, "not found in \(hits) visits of 0x\(String(target.registers.rip, radix: 16))")
+            }
         }
         debug("reached 0x\(String(target.registers.rip, radix: 16)) after \(hits) breakpoint hits")
         // The kernel set RF so that the breakpoint would not fire again at once; a frame

@@ -40,14 +40,15 @@ enum EventCoding {
             out.i32(e.tid.rawValue)
             out.i32(e.signal.rawValue)
             out.raw(e.siginfo)
+            // The position's kind, with 0x80 set when the handler frame's trap words follow.
+            let withFrame: UInt8 = e.frame == nil ? 0 : Self.frameFollows
             switch e.position {
-            case .atFault: out.u8(0)
-            case .afterPreviousEvent: out.u8(1)
+            case .atFault: out.u8(0 | withFrame)
+            case .afterPreviousEvent: out.u8(1 | withFrame)
             case let .userSpace(position):
-                out.u8(2)
+                out.u8(Self.userSpacePosition | withFrame)
                 encode(position, into: &out)
             }
-            out.u8(e.frame == nil ? 0 : 1)
             if let frame = e.frame { [frame.err, frame.trapno, frame.cr2].forEach { out.u64($0) } }
         case let .preemption(e):
             out.u8(Kind.preemption.rawValue)
@@ -149,13 +150,15 @@ enum EventCoding {
             let signal = SignalNumber(try input.i32())
             let siginfo = try input.raw(128)
             let position: SignalPosition
-            switch try input.u8() {
+            let kind = try input.u8()
+            switch kind & ~Self.frameFollows {
             case 0: position = .atFault
             case 1: position = .afterPreviousEvent
-            case 2: position = .userSpace(try decodePosition(&input))
+            case 2: throw RRError.corruptTrace("a signal in user code named by rip and register digest only (recorded by an early build; it cannot be replayed)")
+            case Self.userSpacePosition: position = .userSpace(try decodePosition(&input))
             case let other: throw RRError.corruptTrace("bad signal position \(other)")
             }
-            let frame = try input.u8() == 0 ? nil : TrapFrameWords(err: try input.u64(), trapno: try input.u64(), cr2: try input.u64())
+            let frame = kind & Self.frameFollows == 0 ? nil : TrapFrameWords(err: try input.u64(), trapno: try input.u64(), cr2: try input.u64())
             return .signal(SignalEvent(tid: tid, signal: signal, siginfo: siginfo, position: position, frame: frame))
         case .exit:
             let status = try input.i32()
@@ -174,6 +177,9 @@ enum EventCoding {
                                      entryDigest: try input.u64(), site: try input.u64(), writes: try decodeWrites(&input)))
         }
     }
+
+    /// Signal positions: 3 is a point in user code (2 was an early form without memory digest).
+    static let userSpacePosition: UInt8 = 3, frameFollows: UInt8 = 0x80
 
     /// Registers, then the extended-state digest, the memory digest and the user time.
     static func encode(_ position: UserPosition, into out: inout ByteWriter) {

@@ -28,8 +28,8 @@ import RRTrace
     }
 
     @Test func unknownEventKindIsRejected() {
-        let text = corruptTraceText { _ = try Message.decode(kind: Message.Kind.event.rawValue, payload: [9, 1, 0, 0, 0]) }
-        #expect(text?.contains("unknown event kind 9") == true)
+        let text = corruptTraceText { _ = try Message.decode(kind: Message.Kind.event.rawValue, payload: [10, 1, 0, 0, 0]) }
+        #expect(text?.contains("unknown event kind 10") == true)
     }
 
     @Test func badFieldValuesInsideAnEventAreRejected() throws {
@@ -38,7 +38,7 @@ import RRTrace
         }
         // Signal position is the byte after kind (1), tid (4), signal (4) and siginfo (128).
         var signal = try payload("signal at fault")
-        signal[137] = 3
+        signal[137] = 4
         #expect(corruptTraceText { _ = try Message.decode(kind: 2, payload: signal) }?.contains("signal position") == true)
         // Trap kind follows kind and tid.
         var trap = try payload("rdtsc")

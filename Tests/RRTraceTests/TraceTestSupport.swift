@@ -57,7 +57,11 @@ let sampleEvents: [(String, TraceEvent)] = [
     ("signal after previous event", .signal(SignalEvent(tid: Tid(7), signal: SignalNumber(10), siginfo: [UInt8](repeating: 0, count: 128),
                                                        position: .afterPreviousEvent))),
     ("signal in user space", .signal(SignalEvent(tid: Tid(7), signal: SignalNumber(14), siginfo: pseudoRandomBytes(128, seed: 2),
-                                                position: .userSpace(rip: 0x401234, registerDigest: 0x0123_4567_89ab_cdef)))),
+                                                position: .userSpace(samplePosition(5, buffers: [])),
+                                                frame: TrapFrameWords(err: 4, trapno: 14, cr2: 0x7fff_0000_0008)))),
+    ("signal in user space with buffers, no handler", .signal(SignalEvent(tid: Tid(7), signal: SignalNumber(29), siginfo: pseudoRandomBytes(128, seed: 3),
+                                                                         position: .userSpace(samplePosition(6, buffers: [0x7fff_1000_0000, 0x7fff_2000_0000]))))),
+    ("preemption", .preemption(PreemptionEvent(tid: Tid(8), position: samplePosition(7, buffers: [0x7fff_1000_0000])))),
     ("exit with registers", .exit(ExitEvent(tid: Tid(7), waitStatus: 42 << 8, finalRegisters: sampleRegisters(3)))),
     ("exit without registers", .exit(ExitEvent(tid: Tid(7), waitStatus: 0x86, finalRegisters: nil))),
     ("patch", .patch(PatchEvent(tid: Tid(5), number: .read, arguments: [1, 2, 3, 4, 5, 6], entryDigest: 77, site: 0x7fff_0000_1000,
@@ -180,4 +184,10 @@ func blockLayout(_ bytes: [UInt8]) -> [BlockLayout] {
         offset = block.end
     }
     return blocks
+}
+
+/// A position with registers from `seed` and distinct digests.
+func samplePosition(_ seed: UInt64, buffers: [UInt64]) -> UserPosition {
+    UserPosition(registers: sampleRegisters(seed), extendedStateDigest: 0xfeed_0000 + seed, memoryDigest: 0xbeef_0000 + seed,
+                 userTime: 12_345_678 * seed, syscallBuffers: buffers)
 }
