@@ -33,7 +33,7 @@ MAX_STRING_COUNT = 1 << 20      # element limit of a string list
 
 MESSAGE_KINDS = {1: "header", 2: "event", 3: "fileContent", 4: "syscallBufferFlush", 5: "end"}
 EVENT_KINDS = {1: "exec", 2: "syscall", 3: "instructionTrap", 4: "signal", 5: "exit", 6: "syscallEntry", 7: "taskCreated",
-               8: "patch"}
+               8: "patch", 9: "preemption"}
 FLUSH_FLAGS = {1: "reset", 2: "blockedInNext", 4: "stoppedAfterNextSyscall"}
 RECORDS_AREA_SIZE = 256 * 1024 - 64   # a thread's buffer: 64-byte header, then the records
 RECORD_HEADER_SIZE = 16         # a buffered syscall's record: u32 size, i32 number, i64 result
@@ -263,11 +263,16 @@ def decode_event(r):
     elif kind == 4:  # signal
         e["signal"] = r.i32()
         e["siginfo"] = r.take(128)
-        e["position"] = r.u8()
-        if e["position"] == 2:
-            e["rip"], e["digest"] = r.u64(), r.u64()
+        byte = r.u8()
+        e["position"] = byte & 0x7F
+        if e["position"] == 3:
+            e["user_position"] = user_position(r)
         elif e["position"] not in (0, 1):
             raise Corrupt("bad signal position %d" % e["position"])
+        if byte & 0x80:  # the handler frame's err, trapno and cr2
+            e["frame"] = (r.u64(), r.u64(), r.u64())
+    elif kind == 9:  # preemption
+        e["user_position"] = user_position(r)
     elif kind == 5:  # exit
         e["wait_status"] = r.i32()
         e["final_registers"] = r.optional(registers)
@@ -284,6 +289,13 @@ def decode_event(r):
         e["arguments"] = [r.u64() for _ in range(6)]
         e["entry_digest"] = r.u64()
     return e
+
+
+def user_position(r):
+    """Registers, extended-state digest, memory digest, user time (ns), syscall buffers."""
+    p = {"registers": registers(r), "extended_state_digest": r.u64(), "memory_digest": r.u64(), "user_time": r.u64()}
+    p["syscall_buffers"] = [r.u64() for _ in range(r.u32())]
+    return p
 
 
 def decode_message(kind, payload):
@@ -342,6 +354,11 @@ STUB_ENTER = bytes.fromhex("488da42400ffffff")   # lea -256(%rsp), %rsp
 STUB_LEAVE = bytes.fromhex("488da42400010000")   # lea 256(%rsp), %rsp
 
 
+def position_text(p):
+    return "rip=0x%x memory=%016x xstate=%016x user_time=%dms" % (
+        p["registers"][REGISTER_NAMES.index("rip")], p["memory_digest"], p["extended_state_digest"], p["user_time"] // 1000000)
+
+
 def patch_text(e):
     """The patch's writes; the stub and the site's jump are described if they have the usual shape."""
     text = "writes=" + ",".join("%d@0x%x" % (len(b), a) for a, b in e["writes"])
@@ -397,6 +414,8 @@ def event_summary(e):
     if k == "patch":
         return "patch of the %s site at 0x%x, entry-digest=%016x  %s" % (syscall_name(e["number"]), e["site"],
                                                                        e["entry_digest"], patch_text(e))
+    if k == "preemption":
+        return "preemption at %s" % position_text(e["user_position"])
     if k == "instructionTrap":
         return ("%s at 0x%x -> rax=0x%x rdx=0x%x rcx=0x%x"
                 % (("rdtsc", "rdtscp")[e["trap"] - 1], e["rip"], e["rax"], e["rdx"], e["rcx"]))
@@ -404,7 +423,7 @@ def event_summary(e):
         code = struct.unpack_from("<i", e["siginfo"], 8)[0]
         where = {0: "atFault", 1: "afterPreviousEvent"}.get(e["position"])
         if where is None:
-            where = "userSpace(rip=0x%x, digest=%016x)" % (e["rip"], e["digest"])
+            where = "userSpace(%s)" % position_text(e["user_position"])
         return "signal %s si_code=%d position=%s" % (signal_name(e["signal"]), code, where)
     regs = e["final_registers"]
     final = ("final rip=0x%x digest=%016x" % (regs[REGISTER_NAMES.index("rip")], register_digest(regs))
