@@ -113,7 +113,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let script = directory.url.appendingPathComponent("timer_threads.py")
         try Data("""
-        import signal, threading
+        import signal, threading, time
         ticks = 0
         def on_alarm(signum, frame):
             global ticks
@@ -121,6 +121,8 @@ import Testing
         signal.signal(signal.SIGALRM, on_alarm)
         results = []
         def work(seed):
+            # The timer's signals go to the main thread (workers block them).
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
             total = 0
             for i in range(20000):
                 total = (total * 31 + i * seed) % 1000003
@@ -130,7 +132,7 @@ import Testing
         for worker in workers:
             worker.start()
         while ticks < 4:
-            pass
+            time.sleep(0.001)
         signal.setitimer(signal.ITIMER_REAL, 0)
         for worker in workers:
             worker.join()
