@@ -186,17 +186,11 @@ extension Replayer {
 
     func replaySignal(_ event: SignalEvent, on task: ReplayTask) throws {
         switch event.position {
-        case let .userSpace(position):
-            try reach(position, on: task, describe: "signal \(event.signal) at 0x\(String(position.registers.rip, radix: 16))")
-            switch task.position {
-            case .initial, .atSignal, .atBreakpoint:
-                try task.tracee.setSiginfo(event.siginfo)
-                try deliver(event, on: task)
-                return
-            default:
-                task.pendingSignal = event.signal.rawValue  // queued by the kernel from this stop
+        case .userSpace, .afterPreviousEvent:
+            if case let .userSpace(position) = event.position {
+                // Found, the thread is at a stop there: delivered from it as after an event.
+                try reach(position, on: task, describe: "signal \(event.signal) at 0x\(String(position.registers.rip, radix: 16))")
             }
-        case .afterPreviousEvent:
             switch task.position {
             case .initial, .atSignal, .atBreakpoint:
                 // Resuming from a signal-delivery-stop with this signal delivers it directly.
