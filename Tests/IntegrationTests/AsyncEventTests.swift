@@ -86,7 +86,7 @@ import Testing
     @Test("a thread spinning without syscalls is preempted for the others, at the same points in replay")
     func preemptionOfAHotLoop() throws {
         // Four threads of pure computation: with short slices each is taken off the CPU many times.
-        let recording = try Self.recordAndReplay([Self.program("racy_counter_spin"), "4000"], options: ["--time-slice", "1"])
+        let recording = try Self.recordAndReplay([Self.program("racy_counter_spin"), "20000"], options: ["--time-slice", "1"])
         #expect(recording.record.status == 0)
         #expect(recording.preemptions >= 2, "\(recording.preemptions) preemptions")
     }
