@@ -45,6 +45,22 @@ extension Tracee {
         return Array(bytes.prefix(length))
     }
 
+    /// Where the XSAVE header starts: XSTATE_BV, then XCOMP_BV, 64 bytes in all.
+    static let xsaveHeader = 512..<576
+
+    /// The digest of the extended state that positions compare: the register values without the
+    /// XSAVE header. Its XSTATE_BV says which components the CPU tracks as in use, and that
+    /// depends on the context switches the thread happened to have (a restore of a component
+    /// saved in its initial state marks it unused), not on the program; ptrace fills an unused
+    /// component with its initial values, so the values alone say the same thing.
+    public func extendedStateDigest() throws -> UInt64 {
+        var state = try extendedState()
+        if state.count >= Self.xsaveHeader.upperBound {
+            state.replaceSubrange(Self.xsaveHeader, with: repeatElement(0, count: Self.xsaveHeader.count))
+        }
+        return MemoryDigest.of(state)
+    }
+
     /// The thread's user CPU time in nanoseconds (clock ticks from /proc/TID/stat).
     public func userTime() throws -> UInt64 {
         let text = String(decoding: try ProcFiles.read("/proc/\(tid)/stat"), as: UTF8.self)

@@ -13,7 +13,7 @@ import Glibc
 extension Recorder {
     /// The name of the point where `task` is stopped in its user code.
     func userPosition(of task: RecordedTask, _ registers: Registers) throws -> UserPosition {
-        var position = UserPosition(registers: registers, extendedStateDigest: MemoryDigest.of(try task.tracee.extendedState()),
+        var position = UserPosition(registers: registers, extendedStateDigest: try task.tracee.extendedStateDigest(),
                                     memoryDigest: 0, userTime: try task.tracee.userTime(),
                                     syscallBuffers: task.process.preload?.buffers ?? [])
         position.memoryDigest = try MemoryDigest.compute(of: task.tid, excluding: position.unhashedMemory)

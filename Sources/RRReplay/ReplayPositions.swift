@@ -27,7 +27,7 @@ extension Replayer {
                 if explains { debug("at 0x\(String(registers.rip, radix: 16)): " + registers.differences(from: target.registers).joined(separator: ", ")) }
                 return false
             }
-            guard MemoryDigest.of(try task.tracee.extendedState()) == target.extendedStateDigest else {
+            guard try task.tracee.extendedStateDigest() == target.extendedStateDigest else {
                 debug("at 0x\(String(registers.rip, radix: 16)): the registers match, the extended state does not")
                 return false
             }
