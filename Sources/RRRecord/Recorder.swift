@@ -161,6 +161,17 @@ public final class Recorder {
         return timeout > first ? try Stop.wait(for: Tid(-1), timeout: timeout - first) : nil
     }
 
+    /// A thread killed from outside (SIGKILL) while its stop is being handled makes the next
+    /// ptrace call fail with ESRCH: that is its death at this point, not an error of the
+    /// recording, and the next wait reports it like any other death.
+    private func handleUnlessGone(_ tid: Tid, _ stop: Stop) throws {
+        do {
+            try handle(tid, stop)
+        } catch RRError.system(_, let errno, _) where errno == ESRCH {
+            if debugging { reportError(tool: "record", "tid \(tid) vanished while its stop was handled") }
+        }
+    }
+
     private func run() throws {
         while !scheduler.isEmpty {
             if StopSignals.killRequested {
@@ -169,13 +180,13 @@ public final class Recorder {
             }
             if scheduler.runner == nil {
                 if let (tid, stop) = scheduler.takeQueuedStop() {
-                    try handle(tid, stop)
+                    try handleUnlessGone(tid, stop)
                 } else if let next = scheduler.takeReady() {
                     try start(next)
                 } else {
                     if debugging { reportError(tool: "record", "waiting for any task") }
                     guard let (tid, stop) = try waitForStop(timeout: nil) else { continue }
-                    try handle(tid, stop)
+                    try handleUnlessGone(tid, stop)
                 }
                 continue
             }
@@ -211,7 +222,7 @@ public final class Recorder {
             }
             quietTime = 0
             if tid == runner.tid {
-                try handle(tid, stop)
+                try handleUnlessGone(tid, stop)
             } else if runner.isInExecve, let other = scheduler.task(tid), other.process === runner.process {
                 try handleDuringExec(runner: runner, other: other, stop)
             } else {
