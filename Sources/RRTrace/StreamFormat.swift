@@ -18,6 +18,9 @@ public enum StreamFormat {
 
         public var name: String { self == .zlib ? "zlib" : "zstd" }
 
+        /// The level rr-trace-writer compresses at; a reader accepts any.
+        public var level: Int32 { self == .zlib ? Deflate.defaultLevel : Zstandard.level }
+
         public func compress(_ raw: [UInt8]) throws -> [UInt8] {
             self == .zlib ? try Deflate.compress(raw) : try Zstandard.compress(raw)
         }
