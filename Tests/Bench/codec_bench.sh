@@ -3,9 +3,9 @@
 # their traces, and what the codec choice does to the wall time of recording.
 #  1. Records each workload once (release build) and runs codec_measure.c over the trace: ratio,
 #     compress and decompress MB/s of every candidate on the trace's own blocks.
-#  2. Times native runs and `record --compression C` of the two workloads whose traces are
-#     large (sha256sum 50 MB of random bytes, sort 200 MB of base64 text), medians of RUNS runs
-#     (default 3) taken in turns.
+#  2. Times native runs and `record --compression C` of the workloads whose traces are large
+#     (sha256sum of 50 MB of random bytes and of 50 MB of shared libraries, sort of 200 MB of
+#     base64 text), medians of RUNS runs (default 3) taken in turns.
 # Prints markdown tables; protocol/README.md section 6.3.1 holds the numbers of one run.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,6 +20,11 @@ python=/usr/bin/python3
 cc -O2 -Wall -o "$work/codec_measure" "$root/Tests/Bench/codec_measure.c" -lz -lzstd \
     || { echo "bench-codecs: cannot build codec_measure" >&2; exit 1; }
 source "$root/Tests/Bench/inputs.sh"
+# Compressible data read as fast as random bytes: 50 MB of this machine's shared libraries. Here a
+# codec slower than the recording's data rate shows, which random bytes (stored by zstd at any
+# level) and sort (slow itself) hide.
+find /usr/lib/x86_64-linux-gnu -name '*.so*' -type f -size +100k -print0 2>/dev/null | sort -z | xargs -0 cat 2>/dev/null \
+    | head -c 50000000 > "$work/libs.bin"
 
 # record_trace NAME DIR COMMAND...: records COMMAND in DIR into $work/NAME.rrt.
 record_trace() {
@@ -29,13 +34,15 @@ record_trace() {
 }
 echo "bench-codecs: recording the workloads ..." >&2
 record_trace sha256sum "$work" sha256sum "$work/big.bin"
+record_trace sha256sum-libs "$work" sha256sum "$work/libs.bin"
 record_trace sort "$work" sort "$work/sort.txt" -o "$work/sort.out"
 record_trace python3 "$work" "$python" "$work/imports.py"
 record_trace cp "$work" cp -a "$cpdir/cp-src" "$cpdir/cp-dst"
 record_trace make "$work/mk" make -j2
 
 echo "bench-codecs: compressing each trace's blocks with each codec ..." >&2
-"$work/codec_measure" "sha256sum 50 MB random" "$work/sha256sum.rrt" "sort $sort_mb MB base64" "$work/sort.rrt" \
+"$work/codec_measure" "sha256sum 50 MB random" "$work/sha256sum.rrt" "sha256sum 50 MB of libraries" "$work/sha256sum-libs.rrt" \
+    "sort $sort_mb MB base64" "$work/sort.rrt" \
     "python3 20 imports + file I/O" "$work/python3.rrt" "cp -a ($cp_files files, $cp_mb MB)" "$work/cp.rrt" \
     "make -j2 (20 files)" "$work/make.rrt" || exit 1
 rm -f "$work"/*.rrt
@@ -77,7 +84,7 @@ wall_row() {
         cells+=$(awk -v t="$ms" -v n="$native" -v b="${sizes[$codec]}" \
             'BEGIN { printf " %s ms (%.1fx), %.1f MB |", t, t / (n < 1 ? 1 : n), b / 1e6 }')
     done
-    printf '| %-24s | %s ms |%s\n' "$name" "$native" "$cells"
+    printf '| %-26s | %s ms |%s\n' "$name" "$native" "$cells"
 }
 echo >&2 "bench-codecs: timing record with each codec ($runs runs each) ..."
 echo
@@ -85,6 +92,7 @@ echo "| workload | native | record --compression zlib (trace) | record --compres
 echo "|---|---:|---:|---:|"
 cd "$work" || exit 1
 wall_row "sha256sum 50 MB random" ":" sha256sum "$work/big.bin"
+wall_row "sha256sum 50 MB libraries" ":" sha256sum "$work/libs.bin"
 wall_row "sort $sort_mb MB base64" "rm -f '$work/sort.out'; sync" sort "$work/sort.txt" -o "$work/sort.out"
 echo
 echo "codec rows: the fastest of 3 passes over the trace's blocks on one core; ratio = raw / stored bytes;"
