@@ -6,7 +6,7 @@ PROGRAMS_DIR ?= .build/programs
 SWIFT_FLAGS ?=
 DEBIAN_PACKAGES := zlib1g-dev libzstd-dev libseccomp-dev libelf-dev libzydis-dev libssl-dev
 
-.PHONY: all build deps preload programs test bench clean fuzz fuzz-build fuzz-seeds
+.PHONY: all build deps preload programs test bench bench-codecs clean fuzz fuzz-build fuzz-seeds
 
 all: build
 
@@ -42,6 +42,10 @@ test: build programs
 # Release-build benchmark: native vs record vs replay (and strace -f), medians of RUNS runs.
 bench: build programs
 	bash Tests/Bench/bench.sh
+
+# Block codecs (ratio, MB/s) on the bench workloads' traces, and their effect on record time.
+bench-codecs: build
+	bash Tests/Bench/codec_bench.sh
 
 # Fuzzing: libFuzzer targets over the trace stream reader and the message decoder
 # (Sources/RRFuzzTargets), built with -sanitize=fuzzer,address in their own build path so normal

@@ -9,8 +9,8 @@ import Glibc
 /// libraries go into every trace of it, and compressing them is most of what the trace-writer
 /// does for a short program; their blocks come out the same each time, so they are compressed
 /// once. A file holds one block's stored bytes after their CRC-32; it is named by the content's
-/// hash, the compression, the block's index and raw size. A damaged or unreadable entry is
-/// ignored (the block is compressed again); the cache never makes a trace differ.
+/// hash, the compression and its level, the block's index and raw size. A damaged or unreadable
+/// entry is ignored (the block is compressed again); the cache never makes a trace differ.
 public final class CompressedBlockCache {
     let directory: String
     /// Contents smaller than this are not worth a file of their own.
@@ -29,7 +29,7 @@ public final class CompressedBlockCache {
     }
 
     func path(hash: ContentHash, compression: StreamFormat.Compression, index: Int, rawSize: Int) -> String {
-        "\(directory)/\(hash.hex)-\(compression.name)-\(index)-\(rawSize)"
+        "\(directory)/\(hash.hex)-\(compression.name)\(compression.level)-\(index)-\(rawSize)"
     }
 
     func load(_ path: String) -> [UInt8]? {

@@ -16,7 +16,7 @@ public final class StreamWriter {
 
     private let compression: StreamFormat.Compression
 
-    public init(output: FileDescriptor, compression: StreamFormat.Compression = .zlib) throws {
+    public init(output: FileDescriptor, compression: StreamFormat.Compression = .recordingDefault) throws {
         self.output = output
         self.compression = compression
         try write(StreamFormat.encodeHeader(compression: compression))

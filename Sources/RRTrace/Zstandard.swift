@@ -1,10 +1,13 @@
 import CZstd
 import RRCore
 
-/// Zstandard compression of whole blocks, the stream's faster alternative to zlib (measured on
-/// these machines at level 3: about 8 times zlib -6's speed for a slightly better ratio).
+/// Zstandard compression of whole blocks, the stream's default (StreamFormat.Compression).
 public enum Zstandard {
-    public static let level: Int32 = 3
+    /// Level 1: level 3 makes traces of code and libraries a tenth smaller, but compresses them
+    /// at about half the speed, enough to slow the recording of a program that reads them fast;
+    /// the negative levels drop the entropy coding that text needs; incompressible input is
+    /// stored as raw blocks at every level (measured in protocol/README.md, section 6.3.1).
+    public static let level: Int32 = 1
 
     public static func compress(_ input: [UInt8]) throws -> [UInt8] {
         var output = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))

@@ -17,8 +17,8 @@ struct TraceWriter: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the trace: a file path, or - for stdout.")
     var output: String = "-"
 
-    @Option(help: "Block compression: zlib (default) or zstd.")
-    var compression: String = "zlib"
+    @Option(help: "Block compression: zstd or zlib.")
+    var compression: String = StreamFormat.Compression.recordingDefault.name
 
     @Option(name: .customLong("block-cache"), help: "A directory where compressed blocks of mapped files are kept between recordings.")
     var blockCache: String?
@@ -38,7 +38,7 @@ struct TraceWriter: ParsableCommand {
                                             permissions: [.ownerReadWrite])  // a trace holds all the program read
                 }
             }
-            guard let codec = [StreamFormat.Compression.zlib, .zstd].first(where: { $0.name == compression }) else {
+            guard let codec = StreamFormat.Compression.allCases.first(where: { $0.name == compression }) else {
                 throw RRError.usage("unknown compression \(compression) (expected zlib or zstd)")
             }
             let writer = try StreamWriter(output: fd, compression: codec)

@@ -44,48 +44,7 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else pr
 help_text=$("$launcher" record --help 2>&1)
 if grep -q -- --no-syscall-buffer <<<"$help_text"; then have_n=1; else have_n=0; fi
 
-echo "bench: generating inputs in $work ..." >&2
-# cp -a input: >= 5,000 files of mixed sizes in nested directories: mostly 0-4 KiB, ~5% 64 KiB,
-# ~0.4% 1 MiB; a third random bytes, the rest compressible text, like a real source tree. A fixed
-# seed keeps the tree the same from one make bench to the next.
-"$python" - "$cpdir/cp-src" <<'PY' || { echo "bench: cannot generate the cp -a tree" >&2; exit 1; }
-import os, random, sys
-rng = random.Random(1)
-line = b"the quick brown fox jumps over the lazy dog 0123456789\n"
-for a in range(12):
-    for b in range(12):
-        d = os.path.join(sys.argv[1], "d%02d" % a, "e%02d" % b)
-        os.makedirs(d)
-        for i in range(36):
-            r = rng.random()
-            size = 1 << 20 if r < 0.004 else 65536 if r < 0.05 else rng.randrange(0, 4097)
-            data = os.urandom(size) if i % 3 == 0 else (line * (size // len(line) + 1))[:size]
-            with open(os.path.join(d, "f%03d.dat" % i), "wb") as f:
-                f.write(data)
-PY
-cp_files=$(find "$cpdir/cp-src" -type f | wc -l)
-cp_mb=$(du -sm "$cpdir/cp-src" | cut -f1)
-# sort input: ~200 MB of random 76-character lines; base64 of /dev/urandom takes about a second.
-head -c 150000000 /dev/urandom | base64 -w 76 > "$work/sort.txt"
-sort_mb=$(( $(stat -c %s "$work/sort.txt") / 1000000 ))
-cat > "$work/imports.py" <<'PY'
-import json, re, os, sys, collections, itertools, functools, datetime, decimal, fractions, hashlib
-import random, string, textwrap, csv, io, pathlib, tempfile, shutil, struct
-d = tempfile.mkdtemp()
-for i in range(50):
-    pathlib.Path(d, "f%d.txt" % i).write_text(json.dumps({"i": i, "h": hashlib.sha256(str(i).encode()).hexdigest()}))
-print(sum(len(p.read_text()) for p in pathlib.Path(d).iterdir()))
-shutil.rmtree(d)
-PY
-head -c 50000000 /dev/urandom > "$work/big.bin"
-mkdir -p "$work/mk"
-for i in $(seq 1 20); do printf 'int f%d(int x){return x*%d+1;}\n' "$i" "$i" > "$work/mk/f$i.c"; done
-{ printf '#include <stdio.h>\n'; for i in $(seq 1 20); do printf 'int f%d(int);\n' "$i"; done
-  printf 'int main(void){int s=0;\n'; for i in $(seq 1 20); do printf 's+=f%d(%d);\n' "$i" "$i"; done
-  printf 'printf("%%d\\n",s);return 0;}\n'; } > "$work/mk/main.c"
-printf 'OBJS=$(patsubst %%.c,%%.o,$(wildcard *.c))\nprog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n%%.o: %%.c\n\t$(CC) -O1 -c $< -o $@\n' > "$work/mk/Makefile"
-# Write the ~300 MB of inputs back now rather than in the background of the first timed runs.
-sync
+source "$root/Tests/Bench/inputs.sh"
 
 # time_it PREP COMMAND...: prints "MEDIAN_MS RUNS", the median wall time over up to $runs runs
 # (fewer if the cell budget runs out); PREP runs untimed before each run. Prints ERR, and the

@@ -98,19 +98,33 @@ import Testing
     }
 }
 
-/// zstd block compression, chosen at record time and named in the stream header.
+/// Block compression, chosen at record time and named in the stream header: zstd by default,
+/// zlib (the format of the first traces) on request; traces of either replay.
 @Suite struct CompressionTests {
-    @Test func zstdTraceReplaysAndSaysSo() throws {
+    /// `--compression` as given (nil: the default), and the codec the trace must then name.
+    static let choices: [(option: String?, name: String, headerValue: UInt8)] = [
+        (nil, "zstd", 2), ("zstd", "zstd", 2), ("zlib", "zlib", 1),
+    ]
+
+    /// Random bytes (blocks no codec shrinks) and a directory listing (text) in one trace.
+    @Test(arguments: choices.indices)
+    func traceReplaysAndNamesItsCodec(choice: Int) throws {
+        let (option, name, headerValue) = Self.choices[choice]
         let directory = try TemporaryDirectory()
-        let trace = directory.url.appendingPathComponent("z.rrt")
-        let recorded = try Harness.run([Harness.launcher, "record", "--compression", "zstd", "-o", trace.path, "--", "ls", "-la", "/usr/bin"])
-        #expect(recorded.status == 0)
+        let trace = directory.url.appendingPathComponent("t.rrt")
+        let codec = option.map { ["--compression", $0] } ?? []
+        let recorded = try Harness.run([Harness.launcher, "record"] + codec + ["-o", trace.path, "--",
+                                        "sh", "-c", "ls -la /usr/bin; head -c 3000000 /dev/urandom | sha256sum"])
+        #expect(recorded.status == 0, "\(recorded.stderrText)")
         let replayed = try Harness.replay(trace)
         #expect(replayed.status == 0 && replayed.stdout == recorded.stdout, "\(replayed.stderrText)")
         let info = try Harness.run([Harness.launcher, "traceinfo", trace.path])
-        #expect(info.stdoutText.contains("\"compression\":\"zstd\""))
+        #expect(info.stdoutText.contains("\"compression\":\"\(name)\""), "\(info.stdoutText)")
         let bytes = [UInt8](try Data(contentsOf: trace))
-        #expect(bytes[12] == 2, "the stream header names zstd")
+        #expect(bytes.count > 3_000_000 && bytes[12] == headerValue, "the stream header names \(name)")
+    }
+
+    @Test func unknownCompressionIsRefused() throws {
         BadInputTests.expectOneLineError(try Harness.run([Harness.launcher, "record", "--compression", "lzma", "--", "true"]),
                                          containing: "unknown compression")
     }

@@ -17,11 +17,13 @@ import RRTrace
 
     static let allMessages = Array(smallMessages.prefix(1000)) + [bigMessage] + Array(smallMessages.dropFirst(1000))
 
-    @Test func messagesComeBackInOrder() throws {
-        let bytes = try writeStream { writer in
+    @Test(arguments: StreamFormat.Compression.allCases)
+    func messagesComeBackInOrder(compression: StreamFormat.Compression) throws {
+        let bytes = try writeStream(compression: compression) { writer in
             for message in Self.allMessages { try writer.append(message.framed()) }
             try writer.finish()
         }
+        #expect(try StreamFormat.decodeHeader(Array(bytes.prefix(StreamFormat.headerSize))) == compression)
         let outcome = try readStream(bytes)
         #expect(outcome.error == nil, "\(outcome.errorText)")
         #expect(outcome.messages.count == Self.allMessages.count)

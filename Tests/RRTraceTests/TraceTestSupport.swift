@@ -110,10 +110,11 @@ func readAll(_ fd: Int32) -> [UInt8] {
 }
 
 /// The bytes of a stream written by a StreamWriter that `body` drives.
-func writeStream(_ body: (StreamWriter) throws -> Void) throws -> [UInt8] {
+func writeStream(compression: StreamFormat.Compression = .recordingDefault,
+                 _ body: (StreamWriter) throws -> Void) throws -> [UInt8] {
     let fd = try temporaryFile()
     defer { close(fd) }
-    let writer = try StreamWriter(output: .init(rawValue: fd))
+    let writer = try StreamWriter(output: .init(rawValue: fd), compression: compression)
     try body(writer)
     let bytes = readAll(fd)
     #expect(writer.storedBytes == UInt64(bytes.count))

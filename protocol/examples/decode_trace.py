@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Independent reader for rr-swift traces (see ../README.md). Standard library only.
+"""Independent reader for rr-swift traces (see ../README.md). Standard library only, plus the
+zstd command for zstd blocks (the default codec).
 
     decode_trace.py TRACE|-            decode a trace stream, verifying every checksum
     decode_trace.py --pipe FILE|-      decode raw pipe-protocol bytes (no stream container)
