@@ -85,7 +85,7 @@ public struct SyscallSpec: Sendable {
     /// EINVAL for an fcntl command or prctl option, ENOSYS for a futex operation): what the
     /// program gets for an operation `validate` names.
     public let unsupportedOperationError: Int32
-    /// Whether the effects apply even when the call failed (none do yet; kept explicit).
+    /// Whether the effects apply even when the call failed (each effect then sizes itself by the result).
     public let writesOnFailure: Bool
 
     init(_ number: SyscallNumber, _ treatment: ReplayTreatment, _ effects: [MemoryEffect] = [],

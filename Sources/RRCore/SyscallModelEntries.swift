@@ -11,7 +11,12 @@ private let epollEventSize = 12, pollfdSize = 8, msghdrSize = 56, mmsghdrSize = 
 private let timerAbsoluteTime: UInt64 = 1  // TIMER_ABSTIME
 
 /// A sleep a signal cut short: -EINTR, or -ERESTART_RESTARTBLOCK (516) as ptrace sees it.
-private func interruptedSleep(_ result: Int64) -> Bool { result == -Int64(EINTR) || result == -516 }
+/// A result that means a signal interrupted the call: -EINTR, or one of the kernel's restart codes
+/// as ptrace sees them at syscall exit (ERESTARTSYS 512, ERESTARTNOINTR 513, ERESTARTNOHAND 514,
+/// ERESTART_RESTARTBLOCK 516; 515 is ENOIOCTLCMD, never returned to user space).
+private func interrupted(_ result: Int64) -> Bool {
+    result == -Int64(EINTR) || (-516 ... -512).contains(result) && result != -515
+}
 
 extension SyscallModel {
     /// Syscalls that write no tracee memory and that replay does not execute.
@@ -97,8 +102,8 @@ extension SyscallModel {
         // The remaining time is written only when a signal interrupts the sleep (-EINTR, or
         // -ERESTART_RESTARTBLOCK as ptrace sees it), never for an absolute clock_nanosleep.
         SyscallSpec(.clock_nanosleep, .emulate, [.sized(argument: 3) { args, result in
-            args[1] & timerAbsoluteTime == 0 && interruptedSleep(result) ? timespecSize : 0 }], writesOnFailure: true),
-        SyscallSpec(.nanosleep, .emulate, [.sized(argument: 1) { _, result in interruptedSleep(result) ? timespecSize : 0 }],
+            args[1] & timerAbsoluteTime == 0 && interrupted(result) ? timespecSize : 0 }], writesOnFailure: true),
+        SyscallSpec(.nanosleep, .emulate, [.sized(argument: 1) { _, result in interrupted(result) ? timespecSize : 0 }],
                     writesOnFailure: true),
         SyscallSpec(.getrlimit, .emulate, [.fixed(argument: 1, size: rlimitSize)]),
         SyscallSpec(.prlimit64, .emulate, [.fixed(argument: 3, size: rlimitSize)]),
@@ -134,11 +139,18 @@ extension SyscallModel {
 
         // Polling: the kernel writes back revents and the remaining timeout.
         // nfds is an unsigned int for the kernel: only the low 32 bits count.
-        SyscallSpec(.poll, .emulate, [.sized(argument: 0) { args, _ in Int(UInt32(truncatingIfNeeded: args[1])) * pollfdSize }]),
-        SyscallSpec(.ppoll, .emulate, [.sized(argument: 0) { args, _ in Int(UInt32(truncatingIfNeeded: args[1])) * pollfdSize },
-                                       .fixed(argument: 2, size: timespecSize)]),
-        SyscallSpec(.select, .emulate, fdSetEffects + [.fixed(argument: 4, size: timevalSize)]),
-        SyscallSpec(.pselect6, .emulate, fdSetEffects + [.fixed(argument: 4, size: timespecSize)]),
+        // A signal does not stop the kernel from writing: poll's revents and the remaining
+        // timeout of ppoll, select and pselect6 are written back when it interrupts them too
+        // (glibc's select converts that remaining time back into the caller's timeval).
+        SyscallSpec(.poll, .emulate, [.sized(argument: 0) { args, result in
+            result >= 0 || interrupted(result) ? Int(UInt32(truncatingIfNeeded: args[1])) * pollfdSize : 0 }],
+                    writesOnFailure: true),
+        SyscallSpec(.ppoll, .emulate, [.sized(argument: 0) { args, result in
+            result >= 0 || interrupted(result) ? Int(UInt32(truncatingIfNeeded: args[1])) * pollfdSize : 0 },
+                                       remainingTimeout(argument: 2, size: timespecSize)], writesOnFailure: true),
+        SyscallSpec(.select, .emulate, fdSetEffects + [remainingTimeout(argument: 4, size: timevalSize)], writesOnFailure: true),
+        SyscallSpec(.pselect6, .emulate, fdSetEffects + [remainingTimeout(argument: 4, size: timespecSize)],
+                    writesOnFailure: true),
         SyscallSpec(.epoll_wait, .emulate, [.sized(argument: 1) { _, result in Int(result) * epollEventSize }]),
         SyscallSpec(.epoll_pwait, .emulate, [.sized(argument: 1) { _, result in Int(result) * epollEventSize }]),
 
@@ -163,7 +175,14 @@ extension SyscallModel {
     /// select's three fd sets, as far as the kernel writes them back: nfds is an int for the
     /// kernel, and it stops at the end of the process's descriptor table (a program asking for
     /// 2^31 descriptors gets a few words written, and so do we read).
+    /// The timeout a polling call writes back: after it returns, or when a signal interrupts it.
+    private static func remainingTimeout(argument: Int, size: Int) -> MemoryEffect {
+        .sized(argument: argument) { _, result in result >= 0 || interrupted(result) ? size : 0 }
+    }
+
+    /// The descriptor sets select writes back; on failure (a signal included) it writes none.
     private static let fdSetEffects: [MemoryEffect] = [.custom { context in
+        guard context.result >= 0 else { return [] }
         let requested = Int(Int32(truncatingIfNeeded: context.arguments[0]))
         let table = context.memory.descriptorTableSize() ?? maximumDescriptors
         let bytes = (min(max(requested, 0), table, maximumDescriptors) + 63) / 64 * 8

@@ -86,6 +86,23 @@ import Testing
         #expect(try Self.ranges(.readv, [3, 0x100, UInt64.max, 0, 0, 0], result: 5, memory: memory) == [Self.range(0x9000, 5)])
     }
 
+    /// A signal interrupting a polling call: the kernel still writes back the remaining timeout
+    /// (and poll's revents), never select's descriptor sets; any other failure writes nothing.
+    @Test(arguments: [Int64(-4), -514, -516])
+    func interruptedPollingWritesTheRemainingTimeout(result: Int64) throws {
+        #expect(try Self.ranges(.select, [5, 0x1000, 0x2000, 0x3000, 0x4000, 0], result: result) == [Self.range(0x4000, 16)])
+        #expect(try Self.ranges(.pselect6, [5, 0x1000, 0, 0, 0x4000, 0], result: result) == [Self.range(0x4000, 16)])
+        #expect(try Self.ranges(.ppoll, [0x1000, 2, 0x4000, 0, 0, 0], result: result) == [Self.range(0x1000, 16), Self.range(0x4000, 16)])
+        #expect(try Self.ranges(.poll, [0x1000, 2, 100, 0, 0, 0], result: result) == [Self.range(0x1000, 16)])
+    }
+
+    @Test func pollingThatFailsOtherwiseWritesNothing() throws {
+        for number in [SyscallNumber.select, .pselect6, .ppoll, .poll] {
+            #expect(try Self.ranges(number, [5, 0x1000, 0x2000, 0x3000, 0x4000, 0], result: -14).isEmpty)  // EFAULT
+            #expect(try Self.ranges(number, [5, 0x1000, 0x2000, 0x3000, 0x4000, 0], result: -22).isEmpty)  // EINVAL
+        }
+    }
+
     @Test func selectSkipsNullSets() throws {
         #expect(try Self.ranges(.select, [5, 0x1000, 0, 0, 0, 0], result: 0) == [Self.range(0x1000, 8)])
     }
