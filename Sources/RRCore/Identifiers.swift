@@ -12,7 +12,7 @@ public struct SignalNumber: Hashable, Sendable, CustomStringConvertible {
 
     public static let sigtrap = SignalNumber(5), sigkill = SignalNumber(9), sigsegv = SignalNumber(11)
     public static let sigstop = SignalNumber(19), sigbus = SignalNumber(7), sigill = SignalNumber(4)
-    public static let sigfpe = SignalNumber(8)
+    public static let sigfpe = SignalNumber(8), sigcont = SignalNumber(18)
 
     static let names = [
         1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
@@ -26,6 +26,12 @@ public struct SignalNumber: Hashable, Sendable, CustomStringConvertible {
     /// Signals the CPU raises synchronously at a faulting instruction; replay reproduces
     /// them by re-executing that instruction.
     public var isSynchronousFault: Bool { [4, 5, 7, 8, 11].contains(rawValue) }
+
+    /// SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU: their default action stops the whole process.
+    public var stopsByDefault: Bool { (19...22).contains(rawValue) }
+
+    /// The bit of this signal in a kernel signal mask (SigPnd, ShdPnd, sa_mask).
+    public var maskBit: UInt64 { 1 << UInt64(rawValue - 1) }
 }
 
 /// An address in a tracee's address space.

@@ -55,6 +55,24 @@ public final class Tracee {
         return bytes
     }
 
+    /// Whether a stop with a stopping signal is a group stop (the process stopped by job
+    /// control) rather than the signal's delivery: only then PTRACE_GETSIGINFO has no siginfo.
+    public func isInGroupStop() throws -> Bool {
+        var bytes = [UInt8](repeating: 0, count: 128)
+        let result = rr_shim_get_siginfo(tid.rawValue, &bytes)
+        if result.error == EINVAL { return true }
+        _ = try Self.check(result, "PTRACE_GETSIGINFO", tid)
+        return false
+    }
+
+    /// The signals pending for this thread or its whole process (/proc's SigPnd and ShdPnd).
+    public func pendingSignals() throws -> UInt64 {
+        let status = try ProcFiles.statusFields(of: tid)
+        return ["SigPnd", "ShdPnd"].reduce(0) { mask, field in
+            mask | (status[field].flatMap { UInt64($0, radix: 16) } ?? 0)
+        }
+    }
+
     public func setSiginfo(_ bytes: [UInt8]) throws {
         _ = try Self.check(rr_shim_set_siginfo(tid.rawValue, bytes), "PTRACE_SETSIGINFO", tid)
     }

@@ -172,12 +172,16 @@ public final class Recorder {
         }
     }
 
+    /// How often threads held in a group stop are checked for a SIGCONT while nothing else runs.
+    static let groupStopPollInterval: Int64 = 2_000_000
+
     private func run() throws {
         while !scheduler.isEmpty {
             if StopSignals.killRequested {
                 try finishKilledRecording()
                 break
             }
+            if scheduler.hasTasksInGroupStop { scheduler.releaseContinuedTasks() }
             if scheduler.runner == nil {
                 if let (tid, stop) = scheduler.takeQueuedStop() {
                     try handleUnlessGone(tid, stop)
@@ -185,7 +189,9 @@ public final class Recorder {
                     try start(next)
                 } else {
                     if debugging { reportError(tool: "record", "waiting for any task") }
-                    guard let (tid, stop) = try waitForStop(timeout: nil) else { continue }
+                    // A SIGCONT sent from outside is not reported to the supervisor: look for it now and then.
+                    let timeout = scheduler.hasTasksInGroupStop ? Self.groupStopPollInterval : nil
+                    guard let (tid, stop) = try waitForStop(timeout: timeout) else { continue }
                     try handleUnlessGone(tid, stop)
                 }
                 continue
@@ -336,6 +342,12 @@ public final class Recorder {
         }
         guard let task = scheduler.task(tid) else {
             scheduler.rememberEarlyStop(tid, stop)  // a new task's first stop, before its parent's event
+            return
+        }
+        if case .signal(let signal) = stop, signal.stopsByDefault, try task.tracee.isInGroupStop() {
+            // The stopping signal was delivered (its event is recorded); the process stops.
+            scheduler.stopped(task)
+            scheduler.holdInGroupStop(task)
             return
         }
         if stop == .signal(.sigstop), task.stopRequested {

@@ -45,6 +45,7 @@ final class Scheduler {
         tasks[task.tid] = nil
         inKernel.remove(task.tid)
         ready.removeAll { $0 === task }
+        inGroupStop.removeAll { $0 === task }
         if runner === task { runner = nil }
     }
 
@@ -75,6 +76,32 @@ final class Scheduler {
     func takeReady() -> RecordedTask? {
         guard !ready.isEmpty else { return nil }
         return ready.remove(at: picksAtRandom ? Int.random(in: 0..<ready.count) : 0)
+    }
+
+    // MARK: job control
+
+    /// Threads in a group stop (SIGSTOP, SIGTSTP, ...). A tracee attached with PTRACE_TRACEME
+    /// would run on if resumed, so each is held in its ptrace stop until a SIGCONT (or SIGKILL)
+    /// is pending for it, as the kernel would hold it without a tracer.
+    private var inGroupStop: [RecordedTask] = []
+
+    var hasTasksInGroupStop: Bool { !inGroupStop.isEmpty }
+
+    func holdInGroupStop(_ task: RecordedTask) {
+        if runner === task { runner = nil }
+        inGroupStop.append(task)
+    }
+
+    /// Makes ready every held thread that a SIGCONT or SIGKILL has been sent to.
+    func releaseContinuedTasks() {
+        let wakers = SignalNumber.sigcont.maskBit | SignalNumber.sigkill.maskBit
+        inGroupStop.removeAll { task in
+            // A thread whose status cannot be read has died: its exit is reported by wait.
+            guard let pending = try? task.tracee.pendingSignals() else { return true }
+            guard pending & wakers != 0 else { return false }
+            ready.append(task)
+            return true
+        }
     }
 
     func queue(_ tid: Tid, _ stop: Stop) { queuedStops.append((tid, stop)) }

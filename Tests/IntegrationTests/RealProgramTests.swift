@@ -74,6 +74,22 @@ import Testing
         #expect(recorded.stdout == native.stdout)
     }
 
+    /// Job control in a shell: a background job stopped and continued, then one that gets a
+    /// SIGTERM while stopped (held until the SIGCONT). A stopped job must stay stopped under the
+    /// recorder, or the second job would die before its SIGCONT. (The pause after the SIGSTOP
+    /// lets the job take it first: pending together, the lower-numbered SIGTERM would win.)
+    @Test func shellJobControl() throws {
+        let script = """
+            sleep 10 & kill -STOP $!; kill -CONT $!; kill $!; wait $!; echo first $?
+            sleep 10 & job=$!; kill -STOP $job; sleep 0.2; kill -TERM $job; sleep 0.1
+            kill -0 $job && echo still there; kill -CONT $job; wait $job; echo second $?
+            """
+        let (recorded, _) = try Harness.recordAndReplay(["sh", "-c", script])
+        let native = try Harness.run(["sh", "-c", script])
+        #expect(native.stdoutText == "first 143\nstill there\nsecond 143\n")
+        #expect(recorded.stdout == native.stdout, "\(recorded.stderrText)")
+    }
+
     @Test func dateDiffersBetweenRecordingsButNotInReplay() throws {
         let first = try Harness.recordAndReplay(["date", "+%s.%N"])
         let second = try Harness.recordAndReplay(["date", "+%s.%N"])
