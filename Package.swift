@@ -20,8 +20,9 @@ let package = Package(
         .target(name: "CPatchDecoder", linkerSettings: [.linkedLibrary("Zydis")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .target(name: "RRCore", dependencies: [
-            "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
+            "CRRShims", "CElf", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "RRTrace", dependencies: [
             "RRCore", "CZlib", "CZstd", .product(name: "SystemPackage", package: "swift-system"),

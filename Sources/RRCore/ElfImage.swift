@@ -1,5 +1,9 @@
-/// The few facts the tools need from an ELF64 image: its program interpreter (PT_INTERP) and,
-/// for the vDSO, the addresses of its dynamic symbols.
+import CElf
+
+/// The facts the tools need from an ELF64 image, read through libelf (Debian libelf-dev): its
+/// program interpreter (PT_INTERP), the libraries it needs (DT_NEEDED) and, for the vDSO, the
+/// addresses of its dynamic symbols. libelf checks every table against the image's size, so a
+/// damaged or truncated image gives "none", never a trap.
 public struct ElfImage {
     public let bytes: [UInt8]
 
@@ -8,57 +12,95 @@ public struct ElfImage {
         self.bytes = bytes
     }
 
-    private func u16(_ offset: Int) -> Int {
-        offset + 2 <= bytes.count ? Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 : 0
-    }
-    private func u32(_ offset: Int) -> Int { u16(offset) | u16(offset + 2) << 16 }
-    private func u64(_ offset: Int) -> UInt64 { UInt64(u32(offset)) | UInt64(u32(offset + 4)) << 32 }
-    /// A file offset or size field, or -1 when it cannot lie inside this image (a damaged header
-    /// must give "no interpreter", never an arithmetic trap).
-    private func offsetField(_ offset: Int) -> Int {
-        let value = u64(offset)
-        return value <= UInt64(bytes.count) ? Int(value) : -1
+    /// libelf refuses every call until it has been told which ELF version the caller knows.
+    private static let libelfReady = elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE)
+
+    /// Runs `body` on a libelf descriptor of the image. libelf is given a copy: it may adjust
+    /// an image it reads in place, and `bytes` is shared.
+    private func withElf<T>(_ body: (OpaquePointer) -> T?) -> T? {
+        guard Self.libelfReady else { return nil }
+        var copy = bytes
+        return copy.withUnsafeMutableBytes { buffer -> T? in
+            guard let base = buffer.baseAddress?.assumingMemoryBound(to: CChar.self),
+                  let elf = elf_memory(base, buffer.count) else { return nil }
+            defer { elf_end(elf) }
+            guard elf_kind(elf) == ELF_K_ELF else { return nil }
+            return body(elf)
+        }
     }
 
     /// The PT_INTERP segment: where its NUL-terminated path lies in the file, and the path.
     public var interpreter: (fileOffset: Int, size: Int, path: String)? {
-        let tableOffset = offsetField(0x20), entrySize = u16(0x36), count = u16(0x38)
-        guard tableOffset >= 0 else { return nil }
-        for index in 0..<count {
-            let entry = tableOffset + index * entrySize  // both factors are below 2^16
-            guard u32(entry) == 3 else { continue }  // PT_INTERP
-            let offset = offsetField(entry + 8), size = offsetField(entry + 32)
-            guard offset >= 0, size > 0, size <= bytes.count - offset else { return nil }
-            let path = String(decoding: bytes[offset..<offset + size].prefix { $0 != 0 }, as: UTF8.self)
-            return (offset, size, path)
+        withElf { elf in
+            var count = 0
+            guard elf_getphdrnum(elf, &count) == 0 else { return nil }
+            for index in 0..<count {
+                var header = GElf_Phdr()
+                guard gelf_getphdr(elf, Int32(index), &header) != nil, header.p_type == UInt32(PT_INTERP) else { continue }
+                let available = UInt64(bytes.count)
+                guard header.p_offset < available, header.p_filesz > 0, header.p_filesz <= available - header.p_offset else {
+                    return nil
+                }
+                let offset = Int(header.p_offset), size = Int(header.p_filesz)
+                let path = String(decoding: bytes[offset..<offset + size].prefix { $0 != 0 }, as: UTF8.self)
+                return (offset, size, path)
+            }
+            return nil
         }
-        return nil
+    }
+
+    /// The shared libraries the image names in its dynamic section (DT_NEEDED), in order.
+    public var neededLibraries: [String] {
+        withElf { elf in
+            var names: [String] = []
+            for section in Self.sections(of: elf, type: UInt32(SHT_DYNAMIC)) {
+                var entry = GElf_Dyn()
+                for index in 0..<section.entryCount {
+                    guard gelf_getdyn(section.data, Int32(index), &entry) != nil, entry.d_tag != Int64(DT_NULL) else { break }
+                    guard entry.d_tag == Int64(DT_NEEDED),
+                          let name = elf_strptr(elf, section.stringTable, Int(entry.d_un.d_val)) else { continue }
+                    names.append(String(cString: name))
+                }
+            }
+            return names
+        } ?? []
     }
 
     /// Dynamic symbols (name to value) from the SHT_DYNSYM section.
     public var dynamicSymbols: [String: UInt64] {
-        let sectionsOffset = offsetField(0x28), entrySize = u16(0x3a), count = u16(0x3c)
-        guard sectionsOffset >= 0 else { return [:] }
-        func section(_ index: Int) -> (type: Int, offset: Int, size: Int, link: Int, entrySize: Int) {
-            let base = sectionsOffset + index * entrySize
-            return (u32(base + 4), offsetField(base + 24), offsetField(base + 32), u32(base + 40), offsetField(base + 56))
-        }
-        var symbols: [String: UInt64] = [:]
-        for index in 0..<count {
-            let symbolTable = section(index)
-            guard symbolTable.type == 11, symbolTable.entrySize == 24, symbolTable.link < count,  // SHT_DYNSYM
-                  symbolTable.offset >= 0, symbolTable.size >= 0, symbolTable.size <= bytes.count - symbolTable.offset
-            else { continue }
-            let strings = section(symbolTable.link)
-            guard strings.offset >= 0 else { continue }
-            for symbol in stride(from: symbolTable.offset, to: symbolTable.offset + symbolTable.size, by: 24) {
-                let nameOffset = strings.offset + u32(symbol)
-                guard nameOffset >= 0, nameOffset < bytes.count else { continue }
-                let name = String(decoding: bytes[nameOffset...].prefix { $0 != 0 }, as: UTF8.self)
-                let value = u64(symbol + 8)
-                if !name.isEmpty && value != 0 { symbols[name] = value }
+        withElf { elf in
+            var symbols: [String: UInt64] = [:]
+            for section in Self.sections(of: elf, type: UInt32(SHT_DYNSYM)) {
+                var symbol = GElf_Sym()
+                for index in 0..<section.entryCount {
+                    guard gelf_getsym(section.data, Int32(index), &symbol) != nil else { break }
+                    guard symbol.st_value != 0,
+                          let name = elf_strptr(elf, section.stringTable, Int(symbol.st_name)), name.pointee != 0 else { continue }
+                    symbols[String(cString: name)] = symbol.st_value
+                }
             }
+            return symbols
+        } ?? [:]
+    }
+
+    /// A section's contents as libelf reads them, with its entry count and linked string table.
+    private struct Section {
+        let data: UnsafeMutablePointer<Elf_Data>
+        let entryCount: Int
+        let stringTable: Int
+    }
+
+    /// The sections of one type whose contents lie inside the image.
+    private static func sections(of elf: OpaquePointer, type: UInt32) -> [Section] {
+        var found: [Section] = []
+        var next = elf_nextscn(elf, nil)
+        while let section = next {
+            next = elf_nextscn(elf, section)
+            var header = GElf_Shdr()
+            guard gelf_getshdr(section, &header) != nil, header.sh_type == type, header.sh_entsize > 0,
+                  let data = elf_getdata(section, nil) else { continue }
+            found.append(Section(data: data, entryCount: Int(header.sh_size / header.sh_entsize), stringTable: Int(header.sh_link)))
         }
-        return symbols
+        return found
     }
 }

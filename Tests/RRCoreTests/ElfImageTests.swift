@@ -120,4 +120,29 @@ import RRCore
         }
         #expect(checked > 0)
     }
+
+    /// DT_NEEDED in order, as `readelf -d` lists the "Shared library" entries.
+    @Test func neededLibrariesOfLsMatchReadelf() throws {
+        let needed = try #require(ElfImage(try Self.lsBytes())).neededLibraries
+        #expect(needed.contains("libc.so.6"))
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/readelf") else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/readelf")
+        process.arguments = ["-dW", Self.lsPath]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // " 0x0000000000000001 (NEEDED)             Shared library: [libselinux.so.1]"
+        let reported = text.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+            .compactMap { $0.split(separator: "[").last?.split(separator: "]").first.map(String.init) }
+        #expect(needed == reported)
+    }
+
+    @Test func damagedImagesNeedNothing() throws {
+        let bytes = try Self.lsBytes()
+        #expect(try #require(ElfImage(Array(bytes.prefix(64)))).neededLibraries.isEmpty)
+        #expect(try #require(ElfImage([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0xff, count: 120))).neededLibraries.isEmpty)
+    }
 }
