@@ -7,7 +7,8 @@ public protocol DebugTarget: AnyObject {
     /// The thread's registers in `TargetDescription.registers` order.
     func registerValues(of thread: Int32) throws -> [[UInt8]]
     /// Up to `count` bytes at `address` in the thread's address space: fewer where the memory
-    /// ends, none if the first byte is unreadable.
+    /// ends, none if the first byte is unreadable. Software breakpoints do not show: gdb expects
+    /// the server to hide the ones it inserted.
     func readMemory(of thread: Int32, at address: UInt64, count: Int) -> [UInt8]
     /// Whether the breakpoint could be inserted (or removed).
     func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool
