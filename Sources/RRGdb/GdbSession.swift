@@ -167,7 +167,8 @@ public final class GdbSession {
         case .detach:
             try channel.send("OK")
             return .detach
-        case .kill:
+        case .kill(let answered):
+            if answered { try channel.send("OK") }
             return .kill
         case let .read(object, annex, offset, length):
             let contents: [UInt8]?

@@ -56,7 +56,8 @@ public enum Request: Equatable {
     case threadAlive(Int32)
     case attached
     case detach
-    case kill
+    /// `k`, which wants no reply, or `vKill`, which wants `OK`.
+    case kill(answered: Bool)
     case read(object: String, annex: String, offset: Int, length: Int)
     case unknown(String)
 
@@ -105,7 +106,7 @@ public enum Request: Equatable {
             guard let thread = ThreadSelector(rest), case let .thread(tid) = thread else { throw RequestError(packet: text) }
             return .threadAlive(tid)
         case "D": return .detach
-        case "k": return .kill
+        case "k": return .kill(answered: false)
         case "v": return try parseV(text)
         case "q", "Q": return try parseQuery(text)
         default: return .unknown(text)
@@ -122,7 +123,7 @@ public enum Request: Equatable {
 
     private static func parseV(_ text: String) throws -> Request {
         if text == "vCont?" { return .vContQuery }
-        if text.hasPrefix("vKill") { return .kill }
+        if text.hasPrefix("vKill") { return .kill(answered: true) }
         guard text.hasPrefix("vCont;") else { return .unknown(text) }
         var actions: [ThreadAction] = []
         for item in text.dropFirst("vCont;".count).split(separator: ";", omittingEmptySubsequences: false) {

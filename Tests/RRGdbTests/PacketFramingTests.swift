@@ -68,6 +68,8 @@ import Testing
         #expect(try parse("c") == .resume(.continue, thread: nil))
         #expect(try parse("S0b") == .resume(.step, thread: nil))
         #expect(try parse("vCont?") == .vContQuery)
+        #expect(try parse("vKill;2a") == .kill(answered: true))
+        #expect(try parse("k") == .kill(answered: false))
     }
 
     @Test func parsesTransfers() throws {
