@@ -14,16 +14,20 @@ public final class ReplayDebugger {
     let session: GdbSession
     let target: ReplayTarget
     static let syscallInstruction: [UInt8] = [0x0f, 0x05]
+    static let pushf: UInt8 = 0x9c
+    /// EFLAGS.TF is bit 8: bit 0 of the word's second byte.
+    static let trapFlagInSecondByte: UInt8 = 0x01
     /// si_code of a SIGTRAP: SI_KERNEL for int3, TRAP_TRACE for a single step, TRAP_HWBKPT for a debug register.
     static let kernelTrap: Int32 = 0x80, traceTrap: Int32 = 2, hardwareTrap: Int32 = 4
     static let siginfoCodeOffset = 8
 
     /// What a thread asked to step is doing.
-    enum StepState {
+    enum StepState: Equatable {
         /// The debugger asked for a step: the next resume single-steps.
         case asked
-        /// Resumed with a single step: its next stop ends it.
-        case inFlight
+        /// Resumed with a single step: its next stop ends it. A stepped `pushf` pushes the trap
+        /// flag of the step itself, which the program's `popf` would turn on again later.
+        case inFlight(pushesFlags: Bool)
         /// The step ran through a syscall that replay performs: the debugger hears of it when
         /// replay next resumes the thread, which is after the syscall's events.
         case toReport
@@ -66,7 +70,8 @@ public final class ReplayDebugger {
             steps[task.recordedTid] = .toReport
             return .toSyscall
         }
-        steps[task.recordedTid] = .inFlight
+        let pushesFlags = (try? task.tracee.readMemory(at: rip, count: 1)) == [Self.pushf]
+        steps[task.recordedTid] = .inFlight(pushesFlags: pushesFlags)
         return .singleStep
     }
 
@@ -74,8 +79,12 @@ public final class ReplayDebugger {
     /// which case the debugger has been told and replay resumes the task as if it had not stopped.
     func claims(_ stop: Stop, of task: ReplayTask) throws -> Bool {
         let tid = task.recordedTid
-        let stepping = steps[tid] == .inFlight
-        if stepping { steps[tid] = .toReport }
+        var stepping = false
+        if case let .inFlight(pushesFlags) = steps[tid] {
+            stepping = true
+            steps[tid] = .toReport
+            if pushesFlags { try clearPushedTrapFlag(task) }
+        }
         guard stop == .signal(.sigtrap) else { return false }
         // The kernel says which trap it was: a single step and an int3 just behind the pc look alike.
         let siginfo = try task.tracee.siginfo()
@@ -105,6 +114,15 @@ public final class ReplayDebugger {
         } catch GdbProtocolError.disconnected {
             // gdb closes the connection once it has heard of the end.
         }
+    }
+
+    /// The flags word a stepped `pushf` left on the stack loses the trap flag, which the program did not set.
+    private func clearPushedTrapFlag(_ task: ReplayTask) throws {
+        let rsp = try task.tracee.registers().rsp
+        var word = try task.tracee.readMemory(at: rsp, count: 8)
+        guard word[1] & Self.trapFlagInSecondByte != 0 else { return }
+        word[1] &= ~Self.trapFlagInSecondByte
+        try task.tracee.writeMemory(at: rsp, bytes: word)
     }
 
     private func obey(_ command: GdbSession.Command) throws {

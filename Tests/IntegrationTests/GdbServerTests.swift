@@ -114,6 +114,43 @@ import Testing
         #expect(Self.processes(marked: marker).isEmpty)
     }
 
+    /// Steps through user code, through a `pushf` of the syscall hook and through a syscall that
+    /// replay performs: the replay goes on unchanged to the recorded end.
+    @Test(.enabled(if: gdbAvailable)) func hardwareBreakpointAndStepsThroughASyscall() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let marker = "gdb-server-test-\(UUID().uuidString)"
+        let recorded = try Harness.record([Self.program, marker], trace: trace)
+        let server = try Server(trace: trace, in: scratch)
+        let script = scratch.url.appendingPathComponent("steps.gdb")
+        try """
+        set pagination off
+        set confirm off
+        file \(Self.program)
+        target remote 127.0.0.1:\(server.port)
+        hbreak accumulate
+        continue
+        next
+        next
+        break write
+        continue
+        stepi 60
+        info registers rip
+        delete
+        continue
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let gdb = try Harness.run(["gdb", "-nx", "-batch", "-x", script.path], timeout: 120)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        #expect(output.contains("Breakpoint 1, accumulate (count=count@entry=3)"), "\(output)\n\(gdb.stderrText)")
+        #expect(output.contains("\n15\t    printf(\"total %d\\n\", total);"), "\(output)")
+        #expect(output.contains("Breakpoint 2, "), "\(output)")
+        #expect(output.contains("exited with code 05]"), "\(output)")
+        #expect(status == recorded.status, "\(server.stderrLines)")
+        #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
+        #expect(Self.processes(marked: marker).isEmpty)
+    }
+
     @Test func malformedPacketsAreAnsweredAndADisconnectEndsTheReplay() throws {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
