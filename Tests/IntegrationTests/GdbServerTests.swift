@@ -151,6 +151,29 @@ import Testing
         #expect(Self.processes(marked: marker).isEmpty)
     }
 
+    /// `replay --gdb` starts gdb connected to the replay; gdb finds the program by itself
+    /// (qXfer:exec-file) and the arguments after `--` are gdb's.
+    @Test(.enabled(if: gdbAvailable)) func replayWithGdbStartsTheDebugger() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let marker = "gdb-server-test-\(UUID().uuidString)"
+        let recorded = try Harness.record([Self.program, marker], trace: trace)
+        let session = try Harness.run([Harness.launcher, "replay", "--gdb", trace.path, "--", "-nx", "-batch",
+                                       "-ex", "break scale", "-ex", "continue", "-ex", "print factor", "-ex", "delete", "-ex", "continue"])
+        #expect(session.status == 0, "\(session.stderrText)")
+        #expect(session.stdoutText.contains("$1 = 3\n"), "\(session.stdoutText)")
+        #expect(session.stdoutText.contains("exited with code 05]"))
+        #expect(session.stdoutText.contains(recorded.stdoutText), "the replayed program's output is echoed")
+        #expect(Self.processes(marked: marker).isEmpty)
+    }
+
+    @Test(arguments: [["--server", "10.0.0.1:1234"], ["--server", "99999"], ["--server", "127.0.0.1:x"], ["--", "-batch"]])
+    func badServerOptionsAreOneLineErrors(_ options: [String]) throws {
+        let result = try Harness.run([Harness.launcher, "replay"] + options + ["/nonexistent.rrt"])
+        #expect(result.status != 0)
+        #expect(result.stderrText.split(separator: "\n").count == 1, "\(result.stderrText)")
+    }
+
     @Test func malformedPacketsAreAnsweredAndADisconnectEndsTheReplay() throws {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
