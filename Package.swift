@@ -33,8 +33,10 @@ let package = Package(
         .target(name: "RRRecord", dependencies: [
             "RRCore", "RRTrace", "RRPtrace", "CRRShims", "CPatchDecoder", .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // The gdb remote serial protocol: packets, requests, the target description, one session.
+        .target(name: "RRGdb"),
         .target(name: "RRReplay", dependencies: [
-            "RRCore", "RRTrace", "RRPtrace", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
+            "RRGdb", "RRCore", "RRTrace", "RRPtrace", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .executableTarget(name: "rr-supervisor", dependencies: [
             "RRRecord", "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -61,6 +63,7 @@ let package = Package(
         .executableTarget(name: "rr-fuzz-stream", dependencies: ["RRFuzzTargets"]),
         .executableTarget(name: "rr-fuzz-events", dependencies: ["RRFuzzTargets"]),
         .testTarget(name: "RRCoreTests", dependencies: ["RRCore"]),
+        .testTarget(name: "RRGdbTests", dependencies: ["RRGdb"]),
         .testTarget(name: "RRTraceTests", dependencies: ["RRTrace", "RRCore", "RRFuzzTargets"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "RRTrace", "RRCore", .product(name: "SystemPackage", package: "swift-system"),

@@ -11,6 +11,8 @@ import Glibc
 public final class Tracee {
     public let tid: Tid
     private var memory: FileDescriptor?
+    /// What the execution breakpoints in debug registers 0-3 are armed at (exec clears them).
+    public internal(set) var executionBreakpoints: [RemoteAddress?] = [nil, nil, nil, nil]
 
     public init(tid: Tid) { self.tid = tid }
 
@@ -119,6 +121,7 @@ public final class Tracee {
     public func forgetAddressSpace() {
         try? memory?.close()
         memory = nil
+        executionBreakpoints = [nil, nil, nil, nil]
     }
 
     private func memoryFile() throws -> FileDescriptor {

@@ -20,14 +20,25 @@ extension Tracee {
     }
 
     /// Arms debug register 0 as an execution breakpoint at `address` (nil disarms it): the
-    /// thread then stops with SIGTRAP before it executes that instruction.
+    /// thread then stops with SIGTRAP before it executes that instruction. Replay's search for
+    /// recorded points owns register 0; the debugger's hardware breakpoints use 1-3.
     public func setExecutionBreakpoint(at address: RemoteAddress?) throws {
-        if let address {
-            try setDebugRegister(0, address)
-            try setDebugRegister(7, 1)  // L0, execute, length 1
-        } else {
-            try setDebugRegister(7, 0)
-        }
+        try setExecutionBreakpoint(slot: 0, at: address)
+    }
+
+    /// The debug registers that execution breakpoints can use.
+    public static let executionBreakpointSlots = 4
+
+    /// Arms (or, with nil, disarms) debug register `slot` as an execution breakpoint, leaving
+    /// the other registers as they are.
+    public func setExecutionBreakpoint(slot: Int, at address: RemoteAddress?) throws {
+        precondition(slot >= 0 && slot < Self.executionBreakpointSlots)
+        if let address { try setDebugRegister(UInt64(slot), address) }
+        executionBreakpoints[slot] = address
+        // DR7: a local-enable bit for each armed register; type "execute" and length 1 are zeros.
+        var control: UInt64 = 0
+        for (index, armed) in executionBreakpoints.enumerated() where armed != nil { control |= 1 << (2 * UInt64(index)) }
+        try setDebugRegister(7, control)
         try setDebugRegister(6, 0)
     }
 

@@ -34,10 +34,25 @@ public final class Replayer {
     var tasks: [Tid: ReplayTask] = [:]
     let echo = EchoOutput()
     let shared: SharedMappings
-    private var mainTid = Tid(0)
+    private(set) var mainTid = Tid(0)
     private var mainStatus: Int32 = 0
     /// The task of the event being replayed, for divergence reports.
     var currentTid = Tid(0)
+    /// The gdb session the replay answers to, if one is attached (replay --server).
+    private(set) var debugger: ReplayDebugger?
+    /// The program file the debugger reads symbols from: the recorded path while that file is
+    /// there, else replay's copy of it (the same but for PT_INTERP).
+    private(set) var debuggedExecutable: String?
+
+    /// Makes the replay a debugging session: it stops at the first instruction of the recorded
+    /// program, and at every breakpoint and step the debugger asks for.
+    public func attach(_ debugger: ReplayDebugger) {
+        debugger.target.replayer = self
+        self.debugger = debugger
+    }
+
+    /// The event being replayed, to say where a debugging session ended.
+    public var eventIndex: UInt64 { events.index }
 
     public init(reader: StreamReader, options: Options) throws {
         self.options = options
@@ -69,6 +84,10 @@ public final class Replayer {
         currentTid = first.tid
         try applyExec(first, to: main, copyPath: path, interpreterPatch: patch)
         events.advance()
+        if let debugger {
+            debuggedExecutable = access(first.executable.path, R_OK) == 0 ? first.executable.path : path
+            try debugger.started(main)
+        }
         let trace = getenv("RR_SWIFT_DEBUG") != nil
         while let event = try events.peek() {
             currentTid = event.tid
@@ -87,6 +106,7 @@ public final class Replayer {
         if let end = events.end, !end.error.isEmpty {
             throw RRError.usage("replayed all of a recording that stopped early: \(end.error)")
         }
+        try debugger?.finished(shellStatus: mainStatus)
         return .completed(status: mainStatus)
     }
 
@@ -132,8 +152,13 @@ public final class Replayer {
         while true {
             let signal = task.pendingSignal
             task.pendingSignal = 0
-            try task.tracee.resume(.toSyscall, signal: signal)
+            try task.tracee.resume(try debugger?.resumeMode(for: task) ?? .toSyscall, signal: signal)
             let stop = try waitForStop(of: task, watchdog: watchdog)
+            if let debugger, try debugger.claims(stop, of: task) {
+                // Replay's own breakpoint (a search for a recorded point) may be at the same place.
+                if let own = task.tracee.executionBreakpoints[0], own == (try task.tracee.registers()).rip { return stop }
+                continue
+            }
             switch stop {
             case .syscall:
                 if case .inSyscall = task.position { return stop }

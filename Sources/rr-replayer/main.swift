@@ -1,5 +1,6 @@
 import ArgumentParser
 import RRCore
+import RRGdb
 import RRReplay
 import RRTrace
 import SystemPackage
@@ -24,6 +25,21 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Replay the complete prefix of a truncated trace, then say where it ends.")
     var partial = false
 
+    @Option(name: .customLong("server"), help: ArgumentHelp("Serve the gdb remote protocol on [HOST:]PORT (loopback only; port 0 picks a free one) and replay as the debugger directs.", valueName: "[HOST:]PORT"))
+    var server: String?
+
+    func validate() throws {
+        if let server, Self.serverPort(server) == nil {
+            throw ValidationError("--server needs [HOST:]PORT with HOST 127.0.0.1 or localhost (the server listens on loopback only) and PORT 0-65535, not \"\(server)\"")
+        }
+    }
+
+    static func serverPort(_ text: String) -> UInt16? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, GdbListener.loopbackNames.contains(parts.count == 2 ? String(parts[0]) : "") else { return nil }
+        return UInt16(parts[parts.count - 1])
+    }
+
     func run() throws {
         do {
             let reader = try StreamReader.open(trace, partial: partial)
@@ -31,12 +47,32 @@ struct ReplayCommand: ParsableCommand {
             options.cpu = cpu
             if let directory = getenv("RR_SWIFT_INTERPRETER_CACHE") { options.interpreterDirectory = String(cString: directory) }
             let replayer = try Replayer(reader: reader, options: options)
-            switch try replayer.replay() {
+            if let server, let port = Self.serverPort(server) {
+                let listener = try GdbListener(port: port)
+                // One line, read by scripts (and rr-launch) to know where to connect.
+                reportError(tool: "rr-replayer", "gdb server listening on 127.0.0.1:\(listener.port)")
+                let channel = PacketChannel(transport: try listener.accept())
+                replayer.attach(ReplayDebugger(channel: channel))
+            }
+            let outcome: Replayer.Outcome
+            do {
+                outcome = try replayer.replay()
+            } catch let ended as ReplayDebugger.Ended {
+                if ended.detached { reportError(tool: "rr-replayer", "the debugger detached at event \(replayer.eventIndex): the replay ended there") }
+                return
+            } catch let error as GdbProtocolError {
+                reportError(tool: "rr-replayer", "\(error) at event \(replayer.eventIndex): the replay ended there")
+                throw ExitCode(1)
+            }
+            switch outcome {
             case let .completed(status):
                 throw ExitCode(status)
             case let .prefixReplayed(events, bytes, blocks):
                 reportError(tool: "rr-replayer", "the trace is truncated: replayed its complete prefix of \(events) events (\(blocks) blocks, \(bytes) bytes); the recording continued beyond it")
             }
+        } catch let error as GdbProtocolError {
+            reportError(tool: "rr-replayer", "\(error)")
+            throw ExitCode(1)
         } catch let error as RRError {
             reportError(tool: "rr-replayer", "\(error)")
             throw ExitCode(1)

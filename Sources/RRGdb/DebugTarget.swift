@@ -1,0 +1,19 @@
+/// What the session asks of the debugged program. The replayer provides it; unit tests fake it.
+/// Threads are named by their recorded tids, which is what the program itself saw.
+public protocol DebugTarget: AnyObject {
+    var processID: Int32 { get }
+    /// The live threads, the main thread first.
+    var threads: [Int32] { get }
+    /// The thread's registers in `TargetDescription.registers` order.
+    func registerValues(of thread: Int32) throws -> [[UInt8]]
+    /// Up to `count` bytes at `address` in the thread's address space: fewer where the memory
+    /// ends, none if the first byte is unreadable. Software breakpoints do not show: gdb expects
+    /// the server to hide the ones it inserted.
+    func readMemory(of thread: Int32, at address: UInt64, count: Int) -> [UInt8]
+    /// Whether the breakpoint could be inserted (or removed).
+    func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool
+    func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool
+    /// The contents of a qXfer object other than `features` (`auxv`, `exec-file`), or nil if
+    /// the target has none.
+    func object(_ name: String, annex: String) -> [UInt8]?
+}

@@ -1,0 +1,205 @@
+/// The server side of one gdb remote-protocol session, driven by the replay: each time the
+/// replay reaches a point the debugger must see (the start, a breakpoint, a finished step, the
+/// end) it calls `stopped`, which answers the debugger's packets until the debugger asks the
+/// program to move on, and says how.
+public final class GdbSession {
+    /// Why the program stopped, as a stop reply says it.
+    public enum StopReason: Equatable {
+        case signal(Int32)
+        case softwareBreakpoint
+        case hardwareBreakpoint
+    }
+
+    /// A point the debugger is told about.
+    public enum Event: Equatable {
+        case stopped(thread: Int32, StopReason)
+        /// The program ended with this shell status (128 + N when killed by signal N).
+        case exited(shellStatus: Int32)
+    }
+
+    /// What the debugger asked for.
+    public enum Command: Equatable {
+        case resume(ResumeAction, thread: Int32)
+        case detach
+        case kill
+    }
+
+    public static let sigtrap: Int32 = 5
+    static let signalExitBase: Int32 = 128
+    static let supportedFeatures = [
+        "PacketSize=\(String(packetSize, radix: 16))", "QStartNoAckMode+", "qXfer:features:read+", "qXfer:auxv:read+",
+        "qXfer:exec-file:read+", "swbreak+", "hwbreak+", "vContSupported+",
+    ]
+    /// The largest packet gdb may send us (it sizes `m` replies and `X` writes by it).
+    static let packetSize = 0x4000
+    /// Errors as gdbserver numbers them: EFAULT for memory, EINVAL for the rest.
+    static let memoryError = "E0e", argumentError = "E16"
+
+    let channel: PacketChannel
+    let target: DebugTarget
+    var generalThread = ThreadSelector.any
+    var resumeThread = ThreadSelector.any
+    var event: Event?
+    /// A resume was asked for: the next event is its stop reply.
+    var awaitingStop = false
+
+    public init(channel: PacketChannel, target: DebugTarget) {
+        self.channel = channel
+        self.target = target
+    }
+
+    /// Reports `event` (if the debugger is waiting for one) and serves packets until the
+    /// debugger says how to go on. Throws `GdbProtocolError` if the connection ends or breaks.
+    public func stopped(_ event: Event) throws -> Command {
+        self.event = event
+        if case let .stopped(thread, _) = event { generalThread = .thread(thread) }
+        if awaitingStop {
+            awaitingStop = false
+            try channel.send(stopReply(event))
+        }
+        while true {
+            let payload = try channel.receive()
+            let request: Request
+            do {
+                request = try Request.parse(payload)
+            } catch {
+                try channel.send(Self.argumentError)
+                continue
+            }
+            if let command = try handle(request) { return command }
+        }
+    }
+
+    func stopReply(_ event: Event) -> String {
+        switch event {
+        case let .stopped(thread, reason):
+            var reply = "T05thread:\(String(thread, radix: 16));"
+            switch reason {
+            case .signal(let signal): reply = "T" + Hex.encode([UInt8(truncatingIfNeeded: signal)]) + reply.dropFirst(3)
+            case .softwareBreakpoint: reply += "swbreak:;"
+            case .hardwareBreakpoint: reply += "hwbreak:;"
+            }
+            return reply
+        case let .exited(status):
+            if status >= Self.signalExitBase { return "X" + Hex.encode([UInt8(truncatingIfNeeded: status - Self.signalExitBase)]) }
+            return "W" + Hex.encode([UInt8(truncatingIfNeeded: status)])
+        }
+    }
+
+    /// The thread a register or memory request is about.
+    var selectedThread: Int32? {
+        let threads = target.threads
+        if case let .thread(tid) = generalThread, threads.contains(tid) { return tid }
+        if case let .stopped(thread, _)? = event, threads.contains(thread) { return thread }
+        return threads.first
+    }
+
+    /// Whether a program is there to show (not after its end).
+    var hasProcess: Bool {
+        if case .stopped? = event { return true }
+        return false
+    }
+
+    /// Answers one request; returns a command when the debugger lets the program go on.
+    func handle(_ request: Request) throws -> Command? {
+        switch request {
+        case .supported:
+            try channel.send(Self.supportedFeatures.joined(separator: ";"))
+        case .startNoAck:
+            try channel.send("OK")
+            channel.acknowledges = false
+        case .haltReason:
+            try channel.send(event.map(stopReply) ?? "W00")
+        case .readRegisters:
+            guard hasProcess, let thread = selectedThread, let values = try? target.registerValues(of: thread) else {
+                try channel.send(Self.argumentError)
+                break
+            }
+            try channel.send(Hex.encode(values.flatMap { $0 }))
+        case .readRegister(let number):
+            guard hasProcess, let thread = selectedThread, let values = try? target.registerValues(of: thread),
+                  values.indices.contains(number) else {
+                try channel.send(Self.argumentError)
+                break
+            }
+            try channel.send(Hex.encode(values[number]))
+        case let .readMemory(address, length):
+            guard hasProcess, let thread = selectedThread else { try channel.send(Self.memoryError); break }
+            let bytes = target.readMemory(of: thread, at: address, count: length)
+            try channel.send(bytes.isEmpty && length > 0 ? Self.memoryError : Hex.encode(bytes))
+        case .writeRegisters, .writeRegister, .writeMemory:
+            // A write would change the recorded execution (diversions are not provided yet).
+            try channel.send(Self.argumentError)
+        case let .insertBreakpoint(kind, address):
+            try channel.send(target.insertBreakpoint(kind, at: address) ? "OK" : Self.argumentError)
+        case let .removeBreakpoint(kind, address):
+            try channel.send(target.removeBreakpoint(kind, at: address) ? "OK" : Self.argumentError)
+        case .unsupportedBreakpoint:
+            try channel.send("")
+        case .resume(let action, _):
+            return try resume(action, thread: resumeThread)
+        case .vContQuery:
+            try channel.send("vCont;c;C;s;S")
+        case .vCont(let actions):
+            // One thread runs at a time in replay: a step of a named thread is the request; otherwise all continue.
+            if let step = actions.first(where: { $0.action == .step }) {
+                return try resume(.step, thread: step.thread ?? resumeThread)
+            }
+            return try resume(.continue, thread: actions.first?.thread ?? resumeThread)
+        case .firstThreads:
+            try channel.send("m" + target.threads.map { String($0, radix: 16) }.joined(separator: ","))
+        case .nextThreads:
+            try channel.send("l")
+        case .currentThread:
+            try channel.send(selectedThread.map { "QC" + String($0, radix: 16) } ?? "")
+        case let .setThread(forResume, thread):
+            if case let .thread(tid) = thread, !target.threads.contains(tid) {
+                try channel.send(Self.argumentError)
+                break
+            }
+            if forResume { resumeThread = thread } else { generalThread = thread }
+            try channel.send("OK")
+        case .threadAlive(let tid):
+            try channel.send(target.threads.contains(tid) ? "OK" : Self.argumentError)
+        case .attached:
+            // The replayer started the program: gdb's quit kills it rather than detaching.
+            try channel.send("0")
+        case .detach:
+            try channel.send("OK")
+            return .detach
+        case .kill(let answered):
+            if answered { try channel.send("OK") }
+            return .kill
+        case let .read(object, annex, offset, length):
+            let contents: [UInt8]?
+            if object == "features" {
+                contents = annex == "target.xml" ? Array(TargetDescription.xml.utf8) : nil
+            } else {
+                contents = target.object(object, annex: annex)
+            }
+            guard let contents else { try channel.send(object == "features" ? Self.argumentError : ""); break }
+            try channel.send(Self.chunk(of: contents, offset: offset, length: length))
+        case .unknown:
+            try channel.send("")
+        }
+        return nil
+    }
+
+    private func resume(_ action: ResumeAction, thread selector: ThreadSelector) throws -> Command? {
+        guard case let .stopped(stoppedThread, _)? = event else {
+            // Nothing is left to run: the debugger hears the end again.
+            try channel.send(event.map(stopReply) ?? "W00")
+            return nil
+        }
+        awaitingStop = true
+        if case let .thread(tid) = selector, target.threads.contains(tid) { return .resume(action, thread: tid) }
+        return .resume(action, thread: stoppedThread)
+    }
+
+    /// A qXfer reply: `m` and a part of the object when more follows, `l` and the rest at its end.
+    static func chunk(of contents: [UInt8], offset: Int, length: Int) -> [UInt8] {
+        guard offset < contents.count else { return [UInt8(ascii: "l")] }
+        let end = min(contents.count, offset + length)
+        return [UInt8(ascii: end == contents.count ? "l" : "m")] + contents[offset..<end]
+    }
+}

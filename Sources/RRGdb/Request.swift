@@ -1,0 +1,174 @@
+/// A thread as the protocol names it: a thread id, or "any" (0) or "all" (-1).
+public enum ThreadSelector: Equatable {
+    case any
+    case all
+    case thread(Int32)
+
+    init?<S: StringProtocol>(_ text: S) {
+        if text == "-1" { self = .all; return }
+        guard let value = Hex.number(text), value <= UInt64(Int32.max) else { return nil }
+        self = value == 0 ? .any : .thread(Int32(value))
+    }
+}
+
+/// The breakpoint kinds of `Z`/`z`: 0 is a software breakpoint, 1 a hardware one.
+public enum BreakpointKind: Int, Equatable {
+    case software = 0
+    case hardware = 1
+}
+
+/// One action of a `vCont` packet (signals gdb asks to pass are ignored: replay delivers only recorded ones).
+public enum ResumeAction: Equatable {
+    case `continue`
+    case step
+}
+
+/// One item of a `vCont` packet: what to do, and to which thread (nil: the default for all others).
+public struct ThreadAction: Equatable {
+    public let action: ResumeAction
+    public let thread: ThreadSelector?
+}
+
+/// A parsed packet from the debugger. Packets this server does not know are `.unknown`, which
+/// the protocol answers with an empty reply; known packets with bad arguments do not parse.
+public enum Request: Equatable {
+    case supported
+    case startNoAck
+    case haltReason
+    case readRegisters
+    case readRegister(Int)
+    case writeRegisters
+    case writeRegister
+    case readMemory(address: UInt64, length: Int)
+    case writeMemory
+    case insertBreakpoint(BreakpointKind, address: UInt64)
+    case removeBreakpoint(BreakpointKind, address: UInt64)
+    /// A breakpoint or watchpoint kind that this server does not provide (Z2-Z4).
+    case unsupportedBreakpoint
+    case resume(ResumeAction, thread: ThreadSelector?)
+    case vContQuery
+    /// `vCont;ACTION[:TID];...`: the action for the given thread, and the default one.
+    case vCont(actions: [ThreadAction])
+    case firstThreads
+    case nextThreads
+    case currentThread
+    case setThread(forResume: Bool, ThreadSelector)
+    case threadAlive(Int32)
+    case attached
+    case detach
+    /// `k`, which wants no reply, or `vKill`, which wants `OK`.
+    case kill(answered: Bool)
+    case read(object: String, annex: String, offset: Int, length: Int)
+    case unknown(String)
+
+    /// Parses a packet's payload; throws `RequestError` for a known packet with bad arguments.
+    public static func parse(_ payload: [UInt8]) throws -> Request {
+        let text = String(decoding: payload, as: UTF8.self)
+        guard let first = text.first else { return .unknown("") }
+        let rest = text.dropFirst()
+        switch first {
+        case "?": return .haltReason
+        case "g": return rest.isEmpty ? .readRegisters : .unknown(text)
+        case "G": return .writeRegisters
+        case "p": return .readRegister(Int(try number(rest, text)))
+        case "P": return .writeRegister
+        case "m":
+            let parts = rest.split(separator: ",", omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw RequestError(packet: text) }
+            let length = try number(parts[1], text)
+            guard length <= UInt64(Self.maximumMemoryRead) else { throw RequestError(packet: text) }
+            return .readMemory(address: try number(parts[0], text), length: Int(length))
+        case "M", "X": return .writeMemory
+        case "Z", "z":
+            let parts = rest.split(separator: ",", omittingEmptySubsequences: false)
+            guard parts.count >= 3, let code = Int(parts[0]) else { throw RequestError(packet: text) }
+            let address = try number(parts[1], text)
+            _ = try number(parts[2].prefix { $0 != ";" }, text)
+            guard let kind = BreakpointKind(rawValue: code) else {
+                guard (2...4).contains(code) else { throw RequestError(packet: text) }
+                return .unsupportedBreakpoint
+            }
+            return first == "Z" ? .insertBreakpoint(kind, address: address) : .removeBreakpoint(kind, address: address)
+        case "c", "s":
+            // An address to resume at would change the recorded execution.
+            guard rest.isEmpty else { throw RequestError(packet: text) }
+            return .resume(first == "c" ? .continue : .step, thread: nil)
+        case "C", "S":
+            // The signal gdb passes on is dropped: only recorded signals are delivered.
+            guard rest.split(separator: ";").count == 1, (try? number(rest, text)) != nil else { throw RequestError(packet: text) }
+            return .resume(first == "C" ? .continue : .step, thread: nil)
+        case "H":
+            guard let op = rest.first, op == "g" || op == "c", let thread = ThreadSelector(rest.dropFirst()) else {
+                throw RequestError(packet: text)
+            }
+            return .setThread(forResume: op == "c", thread)
+        case "T":
+            guard let thread = ThreadSelector(rest), case let .thread(tid) = thread else { throw RequestError(packet: text) }
+            return .threadAlive(tid)
+        case "D": return .detach
+        case "k": return .kill(answered: false)
+        case "v": return try parseV(text)
+        case "q", "Q": return try parseQuery(text)
+        default: return .unknown(text)
+        }
+    }
+
+    /// The most bytes one `m` packet may ask for (gdb asks for at most its packet size).
+    public static let maximumMemoryRead = 1 << 16
+
+    private static func number<S: StringProtocol>(_ text: S, _ packet: String) throws -> UInt64 {
+        guard let value = Hex.number(text) else { throw RequestError(packet: packet) }
+        return value
+    }
+
+    private static func parseV(_ text: String) throws -> Request {
+        if text == "vCont?" { return .vContQuery }
+        if text.hasPrefix("vKill") { return .kill(answered: true) }
+        guard text.hasPrefix("vCont;") else { return .unknown(text) }
+        var actions: [ThreadAction] = []
+        for item in text.dropFirst("vCont;".count).split(separator: ";", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let action: ResumeAction
+            switch parts[0].first {
+            case "c", "C": action = .continue
+            case "s", "S": action = .step
+            default: throw RequestError(packet: text)
+            }
+            var thread: ThreadSelector?
+            if parts.count == 2 {
+                guard let selector = ThreadSelector(parts[1]) else { throw RequestError(packet: text) }
+                thread = selector
+            }
+            actions.append(ThreadAction(action: action, thread: thread))
+        }
+        guard !actions.isEmpty else { throw RequestError(packet: text) }
+        return .vCont(actions: actions)
+    }
+
+    private static func parseQuery(_ text: String) throws -> Request {
+        if text.hasPrefix("qSupported") { return .supported }
+        switch text {
+        case "QStartNoAckMode": return .startNoAck
+        case "qfThreadInfo": return .firstThreads
+        case "qsThreadInfo": return .nextThreads
+        case "qC": return .currentThread
+        default: break
+        }
+        if text.hasPrefix("qAttached") { return .attached }
+        if text.hasPrefix("qXfer:") {
+            // qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH
+            let parts = text.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)
+            guard parts.count == 5, parts[2] == "read" else { return .unknown(text) }
+            let range = parts[4].split(separator: ",", omittingEmptySubsequences: false)
+            guard range.count == 2, let offset = Hex.number(range[0]), let length = Hex.number(range[1]),
+                  offset <= UInt64(Int32.max), length <= UInt64(Int32.max) else { throw RequestError(packet: text) }
+            return .read(object: String(parts[1]), annex: String(parts[3]), offset: Int(offset), length: Int(length))
+        }
+        return .unknown(text)
+    }
+}
+
+/// A known packet whose arguments do not parse: answered with an error reply.
+public struct RequestError: Error, Equatable {
+    public let packet: String
+}

@@ -1,0 +1,145 @@
+import RRCore
+import RRGdb
+import RRPtrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The replay's side of a gdb session: decides, each time replay resumes a thread, whether it
+/// runs on or single-steps, and, at each of its stops, whether the debugger must see it (a
+/// breakpoint hit or the end of a step is taken out of the replay's way: replay resumes the
+/// thread as if it had not stopped). What the debugger sees of the program is `ReplayTarget`.
+public final class ReplayDebugger {
+    let session: GdbSession
+    let target: ReplayTarget
+    static let syscallInstruction: [UInt8] = [0x0f, 0x05]
+    static let pushf: UInt8 = 0x9c
+    /// EFLAGS.TF is bit 8: bit 0 of the word's second byte.
+    static let trapFlagInSecondByte: UInt8 = 0x01
+    /// si_code of a SIGTRAP: SI_KERNEL for int3, TRAP_TRACE for a single step, TRAP_HWBKPT for a debug register.
+    static let kernelTrap: Int32 = 0x80, traceTrap: Int32 = 2, hardwareTrap: Int32 = 4
+    static let siginfoCodeOffset = 8
+
+    /// What a thread asked to step is doing.
+    enum StepState: Equatable {
+        /// The debugger asked for a step: the next resume single-steps.
+        case asked
+        /// Resumed with a single step: its next stop ends it. A stepped `pushf` pushes the trap
+        /// flag of the step itself, which the program's `popf` would turn on again later.
+        case inFlight(pushesFlags: Bool)
+        /// The step ran through a syscall that replay performs: the debugger hears of it when
+        /// replay next resumes the thread, which is after the syscall's events.
+        case toReport
+    }
+    var steps: [Tid: StepState] = [:]
+
+    public init(channel: PacketChannel) {
+        target = ReplayTarget()
+        session = GdbSession(channel: channel, target: target)
+    }
+
+    /// The debugger ended the replay: it detached or killed the program.
+    public struct Ended: Error {
+        public let detached: Bool
+    }
+
+    // MARK: hooks called by the replayer
+
+    func started(_ task: ReplayTask) throws {
+        try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .signal(GdbSession.sigtrap))))
+    }
+
+    /// How to resume `task` (which replay is about to resume to its next stop).
+    func resumeMode(for task: ReplayTask) throws -> Tracee.Resume {
+        if steps[task.recordedTid] == .toReport {
+            steps[task.recordedTid] = nil
+            try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .signal(GdbSession.sigtrap))))
+        }
+        try armHardwareBreakpoints(on: task)
+        guard steps[task.recordedTid] == .asked else { return .toSyscall }
+        switch task.position {
+        case .atSyscallEntry, .inSyscall, .exiting:
+            steps[task.recordedTid] = .toReport
+            return .toSyscall
+        default: break
+        }
+        let rip = try task.tracee.registers().rip
+        if (try? task.tracee.readMemory(at: rip, count: 2)) == Self.syscallInstruction {
+            // A single step would run the syscall for real: replay must see its entry.
+            steps[task.recordedTid] = .toReport
+            return .toSyscall
+        }
+        let pushesFlags = (try? task.tracee.readMemory(at: rip, count: 1)) == [Self.pushf]
+        steps[task.recordedTid] = .inFlight(pushesFlags: pushesFlags)
+        return .singleStep
+    }
+
+    /// Whether `stop` of `task` was the debugger's (a breakpoint hit or the end of a step), in
+    /// which case the debugger has been told and replay resumes the task as if it had not stopped.
+    func claims(_ stop: Stop, of task: ReplayTask) throws -> Bool {
+        let tid = task.recordedTid
+        var stepping = false
+        if case let .inFlight(pushesFlags) = steps[tid] {
+            stepping = true
+            steps[tid] = .toReport
+            if pushesFlags { try clearPushedTrapFlag(task) }
+        }
+        guard stop == .signal(.sigtrap) else { return false }
+        // The kernel says which trap it was: a single step and an int3 just behind the pc look alike.
+        let siginfo = try task.tracee.siginfo()
+        let code = siginfo.count >= Self.siginfoCodeOffset + 4 ? siginfo.loadLittleEndian(Int32.self, at: Self.siginfoCodeOffset) : 0
+        var registers = try task.tracee.registers()
+        let reason: GdbSession.StopReason
+        if code == Self.kernelTrap, target.softwareBreakpoints[registers.rip &- 1] != nil {
+            registers.rip -= 1
+            try task.tracee.setRegisters(registers)
+            reason = .softwareBreakpoint
+        } else if code == Self.hardwareTrap, target.hardwareBreakpoints.contains(registers.rip) {
+            reason = .hardwareBreakpoint
+        } else if stepping, code == Self.traceTrap {
+            reason = .signal(GdbSession.sigtrap)
+        } else {
+            return false
+        }
+        steps[tid] = nil
+        try obey(try session.stopped(.stopped(thread: tid.rawValue, reason)))
+        return true
+    }
+
+    /// The recording is replayed to its end.
+    func finished(shellStatus: Int32) throws {
+        do {
+            _ = try session.stopped(.exited(shellStatus: shellStatus))
+        } catch GdbProtocolError.disconnected {
+            // gdb closes the connection once it has heard of the end.
+        }
+    }
+
+    /// The flags word a stepped `pushf` left on the stack loses the trap flag, which the program did not set.
+    private func clearPushedTrapFlag(_ task: ReplayTask) throws {
+        let rsp = try task.tracee.registers().rsp
+        var word = try task.tracee.readMemory(at: rsp, count: 8)
+        guard word[1] & Self.trapFlagInSecondByte != 0 else { return }
+        word[1] &= ~Self.trapFlagInSecondByte
+        try task.tracee.writeMemory(at: rsp, bytes: word)
+    }
+
+    private func obey(_ command: GdbSession.Command) throws {
+        switch command {
+        case let .resume(action, thread):
+            // A new command supersedes any step not yet reported.
+            steps = [:]
+            if action == .step { steps[Tid(thread)] = .asked }
+        case .detach: throw Ended(detached: true)
+        case .kill: throw Ended(detached: false)
+        }
+    }
+
+    private func armHardwareBreakpoints(on task: ReplayTask) throws {
+        for (index, slot) in ReplayTarget.hardwareSlots.enumerated() {
+            let wanted = index < target.hardwareBreakpoints.count ? target.hardwareBreakpoints[index] : nil
+            if task.tracee.executionBreakpoints[slot] != wanted { try task.tracee.setExecutionBreakpoint(slot: slot, at: wanted) }
+        }
+    }
+}

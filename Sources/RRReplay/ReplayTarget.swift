@@ -1,0 +1,109 @@
+import RRCore
+import RRGdb
+import RRPtrace
+
+/// What the debugger sees of a replay: the main process's threads (by their recorded tids),
+/// their registers and memory, and the debugger's breakpoints.
+///
+/// Software breakpoints are int3 bytes written into the program's code. The replay's own
+/// comparisons never see them: memory digests cover only writable mappings, and a hit is taken
+/// back (the pc moved to the breakpoint) before replay sees the stop. Hardware breakpoints use
+/// debug registers 1-3; register 0 is the replay's search for recorded points (ReplayPositions.swift).
+final class ReplayTarget {
+    unowned var replayer: Replayer!
+    /// Software breakpoints: address -> the byte the int3 replaced.
+    var softwareBreakpoints: [UInt64: UInt8] = [:]
+    /// Hardware breakpoints, in the order of the debug registers they are armed in.
+    var hardwareBreakpoints: [UInt64] = []
+    static let int3: UInt8 = 0xcc
+    static let hardwareSlots = Array(1..<Tracee.executionBreakpointSlots)
+    static let pageSize: UInt64 = 4096
+
+    /// The main process's threads, the main thread first.
+    var processTasks: [ReplayTask] {
+        guard let main = replayer.tasks[replayer.mainTid] else { return [] }
+        let group = try? ProcFiles.statusFields(of: main.tracee.tid)["Tgid"]
+        let others = replayer.tasks.values.filter {
+            $0 !== main && group != nil && (try? ProcFiles.statusFields(of: $0.tracee.tid)["Tgid"]) == group
+        }
+        return [main] + others.sorted { $0.recordedTid.rawValue < $1.recordedTid.rawValue }
+    }
+
+    func task(_ thread: Int32) -> ReplayTask? { processTasks.first { $0.recordedTid.rawValue == thread } }
+}
+
+extension ReplayTarget: DebugTarget {
+    public var processID: Int32 { replayer.mainTid.rawValue }
+
+    public var threads: [Int32] { processTasks.map(\.recordedTid.rawValue) }
+
+    public func registerValues(of thread: Int32) throws -> [[UInt8]] {
+        guard let task = task(thread) else { return [] }
+        let registers = try task.tracee.registers()
+        var general: [String: UInt64] = [:]
+        for (name, word) in zip(Registers.names, registers.words) { general[name] = word }
+        let fxsave = Array(try task.tracee.extendedState().prefix(TargetDescription.fxsaveBytes))
+        return TargetDescription.values(general: general, fxsave: fxsave)
+    }
+
+    public func readMemory(of thread: Int32, at address: UInt64, count: Int) -> [UInt8] {
+        guard let task = task(thread) else { return [] }
+        // Page by page, so that a read running into unmapped memory returns what precedes it.
+        var bytes: [UInt8] = []
+        var next = address
+        while bytes.count < count {
+            let inPage = Int(min(UInt64(count - bytes.count), Self.pageSize - next % Self.pageSize))
+            guard let part = try? task.tracee.readMemory(at: next, count: inPage) else { break }
+            bytes += part
+            next += UInt64(inPage)
+        }
+        // gdb leaves Z0 breakpoints to the server and expects reads to show the program's own bytes.
+        for (breakpoint, original) in softwareBreakpoints where breakpoint >= address && breakpoint - address < UInt64(bytes.count) {
+            bytes[Int(breakpoint - address)] = original
+        }
+        return bytes
+    }
+
+    public func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool {
+        switch kind {
+        case .software:
+            if softwareBreakpoints[address] != nil { return true }
+            guard let task = processTasks.first, let original = try? task.tracee.readMemory(at: address, count: 1).first,
+                  (try? task.tracee.writeMemory(at: address, bytes: [Self.int3])) != nil else { return false }
+            softwareBreakpoints[address] = original
+            return true
+        case .hardware:
+            if hardwareBreakpoints.contains(address) { return true }
+            guard hardwareBreakpoints.count < Self.hardwareSlots.count else { return false }
+            hardwareBreakpoints.append(address)
+            return true
+        }
+    }
+
+    public func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool {
+        switch kind {
+        case .software:
+            guard let original = softwareBreakpoints[address], let task = processTasks.first,
+                  (try? task.tracee.writeMemory(at: address, bytes: [original])) != nil else { return false }
+            softwareBreakpoints[address] = nil
+            return true
+        case .hardware:
+            guard let index = hardwareBreakpoints.firstIndex(of: address) else { return false }
+            hardwareBreakpoints.remove(at: index)
+            return true
+        }
+    }
+
+    public func object(_ name: String, annex: String) -> [UInt8]? {
+        switch name {
+        case "exec-file":
+            return replayer.debuggedExecutable.map { Array($0.utf8) }
+        case "auxv":
+            // The kernel's copy from the replayed exec: the layout (entry, phdr, interpreter base) is the recorded one.
+            guard let main = processTasks.first else { return nil }
+            return try? ProcFiles.read("/proc/\(main.tracee.tid)/auxv")
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Testing
+@testable import RRGdb
+
+/// Feeds scripted bytes to a session and keeps what it sends back.
+final class ScriptedTransport: ByteTransport {
+    var incoming: [[UInt8]]
+    var sent: [UInt8] = []
+
+    init(_ packets: [String], raw: Bool = false) {
+        incoming = packets.map { raw ? Array($0.utf8) : PacketFraming.frame($0) }
+    }
+
+    func receive() throws -> [UInt8] { incoming.isEmpty ? [] : incoming.removeFirst() }
+    func send(_ bytes: [UInt8]) throws { sent += bytes }
+
+    /// The payloads sent, with acknowledgements left out.
+    var replies: [String] {
+        var decoder = PacketDecoder()
+        return ((try? decoder.feed(sent)) ?? []).compactMap {
+            if case let .packet(payload) = $0 { return String(decoding: payload, as: UTF8.self) }
+            return nil
+        }
+    }
+}
+
+/// Two threads, 0x10 bytes of memory at 0x1000, registers numbered by position.
+final class FakeTarget: DebugTarget {
+    let processID: Int32 = 0x2a
+    var threads: [Int32] = [0x2a, 0x2b]
+    var breakpoints: Set<UInt64> = []
+    let memory: [UInt8] = Array(0..<16)
+
+    func registerValues(of thread: Int32) throws -> [[UInt8]] {
+        TargetDescription.registers.indices.map { Hex.littleEndian(UInt64($0) + UInt64(thread) << 8, width: TargetDescription.registers[$0].bytes) }
+    }
+
+    func readMemory(of thread: Int32, at address: UInt64, count: Int) -> [UInt8] {
+        guard address >= 0x1000, address < 0x1010 else { return [] }
+        let start = Int(address - 0x1000)
+        return Array(memory[start..<min(16, start + count)])
+    }
+
+    func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool { breakpoints.insert(address).inserted }
+    func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool { breakpoints.remove(address) != nil }
+    func object(_ name: String, annex: String) -> [UInt8]? { name == "exec-file" ? Array("/bin/prog".utf8) : nil }
+}
+
+@Suite struct GdbSessionTests {
+    func session(_ packets: [String], target: FakeTarget = FakeTarget()) -> (GdbSession, ScriptedTransport) {
+        let transport = ScriptedTransport(packets)
+        return (GdbSession(channel: PacketChannel(transport: transport), target: target), transport)
+    }
+
+    @Test func startsAndContinues() throws {
+        let (session, transport) = session(["qSupported:swbreak+", "QStartNoAckMode", "?", "qfThreadInfo", "qsThreadInfo", "qC", "vCont;c"])
+        #expect(try session.stopped(.stopped(thread: 0x2a, .signal(GdbSession.sigtrap))) == .resume(.continue, thread: 0x2a))
+        #expect(transport.replies == [GdbSession.supportedFeatures.joined(separator: ";"), "OK", "T05thread:2a;", "m2a,2b", "l", "QC2a"])
+        // Acknowledged until no-ack mode was agreed: qSupported and QStartNoAckMode itself.
+        var decoder = PacketDecoder()
+        #expect(try decoder.feed(transport.sent).filter { $0 == .ack }.count == 2)
+        transport.incoming = [PacketFraming.frame("vCont;s:2b")]
+        #expect(try session.stopped(.stopped(thread: 0x2a, .softwareBreakpoint)) == .resume(.step, thread: 0x2b))
+        #expect(transport.replies.last == "T05thread:2a;swbreak:;")
+    }
+
+    @Test func readsRegistersOfTheSelectedThread() throws {
+        let (session, transport) = session(["Hg2b", "p0", "p10", "g", "p999", "k"])
+        #expect(try session.stopped(.stopped(thread: 0x2a, .signal(5))) == .kill)
+        let replies = transport.replies
+        #expect(replies[0] == "OK")
+        #expect(replies[1] == "002b000000000000")
+        #expect(replies[2] == "102b000000000000")  // rip, register 16
+        let total = TargetDescription.registers.reduce(0) { $0 + $1.bytes }
+        #expect(replies[3].count == total * 2)
+        #expect(replies[4] == GdbSession.argumentError)
+    }
+
+    @Test func readsMemoryAndRefusesWhatIsUnreadable() throws {
+        let (session, transport) = session(["m100c,8", "m0,4", "m1000,0", "mzz", "M1000,1:00", "D"])
+        #expect(try session.stopped(.stopped(thread: 0x2a, .signal(5))) == .detach)
+        #expect(transport.replies == ["0c0d0e0f", GdbSession.memoryError, "", GdbSession.argumentError, GdbSession.argumentError, "OK"])
+    }
+
+    @Test func breakpointsGoToTheTarget() throws {
+        let target = FakeTarget()
+        let (session, transport) = session(["Z0,401000,1", "Z0,401000,1", "z0,401000,1", "Z1,402000,1", "Z2,403000,4", "k"], target: target)
+        _ = try session.stopped(.stopped(thread: 0x2a, .signal(5)))
+        #expect(transport.replies == ["OK", GdbSession.argumentError, "OK", "OK", ""])
+        #expect(target.breakpoints == [0x402000])
+    }
+
+    @Test func servesTheTargetDescriptionInChunks() throws {
+        let (session, transport) = session(["qXfer:features:read:target.xml:0,40", "qXfer:features:read:target.xml:40,100000",
+                                            "qXfer:features:read:other.xml:0,10", "qXfer:exec-file:read::0,100", "qXfer:auxv:read::0,100", "k"])
+        _ = try session.stopped(.stopped(thread: 0x2a, .signal(5)))
+        let replies = transport.replies
+        #expect(replies[0].hasPrefix("m<?xml"))
+        #expect(replies[1].hasPrefix("l"))
+        #expect(String(replies[0].dropFirst() + replies[1].dropFirst()) == TargetDescription.xml)
+        #expect(replies[2] == GdbSession.argumentError)
+        #expect(replies[3] == "l/bin/prog")
+        #expect(replies[4] == "")
+    }
+
+    @Test func reportsTheEnd() throws {
+        let (session, transport) = session(["c"])
+        #expect(try session.stopped(.stopped(thread: 0x2a, .signal(5))) == .resume(.continue, thread: 0x2a))
+        transport.incoming = [PacketFraming.frame("c"), PacketFraming.frame("k")]
+        #expect(try session.stopped(.exited(shellStatus: 3)) == .kill)
+        #expect(transport.replies == ["W03", "W03"])
+        transport.incoming = [PacketFraming.frame("?")]
+        #expect(throws: GdbProtocolError.disconnected) { try session.stopped(.exited(shellStatus: 139)) }
+        #expect(transport.replies.last == "X0b")
+    }
+
+    @Test func corruptPacketsAreAskedForAgain() throws {
+        let transport = ScriptedTransport(["$g#00", "$?#3f", "-", "$k#6b"], raw: true)
+        let session = GdbSession(channel: PacketChannel(transport: transport), target: FakeTarget())
+        #expect(try session.stopped(.stopped(thread: 0x2a, .signal(5))) == .kill)
+        #expect(String(decoding: transport.sent, as: UTF8.self) == "-+$T05thread:2a;#39$T05thread:2a;#39+")
+    }
+
+    @Test func targetDescriptionNumbersEveryRegister() {
+        let xml = TargetDescription.xml
+        #expect(xml.contains("<reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\" regnum=\"16\"/>"))
+        #expect(xml.contains("<reg name=\"orig_rax\""))
+        for feature in ["core", "sse", "linux"] { #expect(xml.contains("org.gnu.gdb.i386.\(feature)")) }
+        // FXSAVE: st0 at 32 (10 bytes), xmm1 at 176; the abridged tag 0x01 is st0 valid, the rest empty.
+        var fxsave = [UInt8](repeating: 0, count: TargetDescription.fxsaveBytes)
+        fxsave[4] = 0x01
+        fxsave[32] = 0xaa
+        fxsave[176] = 0xbb
+        let values = TargetDescription.values(general: ["rip": 0x401000, "eflags": 0x246], fxsave: fxsave)
+        let index = { (name: String) in TargetDescription.registers.firstIndex { $0.name == name }! }
+        #expect(values[index("rip")] == [0, 0x10, 0x40, 0, 0, 0, 0, 0])
+        #expect(values[index("eflags")] == [0x46, 0x02, 0, 0])
+        #expect(values[index("st0")].count == 10 && values[index("st0")][0] == 0xaa)
+        #expect(values[index("xmm1")][0] == 0xbb)
+        #expect(values[index("ftag")] == [0xfc, 0xff, 0, 0])
+    }
+}
