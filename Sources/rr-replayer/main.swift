@@ -24,7 +24,11 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Replay the complete prefix of a truncated trace, then say where it ends.")
     var partial = false
 
+    @Option(name: .customLong("report-peak-rss"), help: "At exit, append \"rr-replayer KIB\" (peak resident memory) to this file.")
+    var reportPeakRss: String?
+
     func run() throws {
+        if let reportPeakRss { PeakMemoryReport.atExit(tool: "rr-replayer", appendingTo: reportPeakRss) }
         do {
             let reader = try StreamReader.open(trace, partial: partial)
             var options = Replayer.Options()
