@@ -40,7 +40,11 @@ struct ReplayCommand: ParsableCommand {
         return UInt16(parts[parts.count - 1])
     }
 
+    @Option(name: .customLong("report-peak-rss"), help: "At exit, append \"rr-replayer KIB\" (peak resident memory) to this file.")
+    var reportPeakRss: String?
+
     func run() throws {
+        if let reportPeakRss { PeakMemoryReport.atExit(tool: "rr-replayer", appendingTo: reportPeakRss) }
         do {
             let reader = try StreamReader.open(trace, partial: partial)
             var options = Replayer.Options()

@@ -34,10 +34,14 @@ struct Supervisor: ParsableCommand {
     @Option(name: .customLong("time-slice"), help: "Milliseconds of user code after which a thread is preempted when others wait.")
     var timeSlice: Double = 50
 
+    @Option(name: .customLong("report-peak-rss"), help: "At exit, append \"rr-supervisor KIB\" (peak resident memory) to this file.")
+    var reportPeakRss: String?
+
     @Argument(parsing: .captureForPassthrough, help: "The program and its arguments.")
     var command: [String] = []
 
     func run() throws {
+        if let reportPeakRss { PeakMemoryReport.atExit(tool: "rr-supervisor", appendingTo: reportPeakRss) }
         var command = self.command
         if command.first == "--" { command.removeFirst() }
         guard let program = command.first else { throw ValidationError("missing program to record") }

@@ -23,7 +23,11 @@ struct TraceWriter: ParsableCommand {
     @Option(name: .customLong("block-cache"), help: "A directory where compressed blocks of mapped files are kept between recordings.")
     var blockCache: String?
 
+    @Option(name: .customLong("report-peak-rss"), help: "At exit, append \"rr-trace-writer KIB\" (peak resident memory) to this file.")
+    var reportPeakRss: String?
+
     func run() throws {
+        if let reportPeakRss { PeakMemoryReport.atExit(tool: "rr-trace-writer", appendingTo: reportPeakRss) }
         // The writer ends at the end of its input, whatever stops the recording: Ctrl-C, or
         // timeout(1) signalling its whole group, must not cut the trace short of its final block.
         // The supervisor, which gets these signals too, passes them on to the program.

@@ -6,8 +6,14 @@
 # replay <= 1.5x native on cp -a and python3). The goal check is informational; the exit status
 # is non-zero only if some run failed (its cell says ERR).
 #
-# Environment: RUNS (runs per cell, default 5); BENCH_ROWS=async (only the asynchronous-event
-# rows); BENCH_ASYNC_TIMEOUT_S (default 60: a longer run of those rows is killed, shown as ">ms"); BENCH_CELL_BUDGET_S (default 150, 0 = off): a cell
+# The last three columns are the peak resident memory (ru_maxrss, the largest of the cell's runs)
+# of rr-supervisor and rr-trace-writer in the buffered recordings and of rr-replayer in their
+# replays, which each tool reports at exit when rr-launch gets RR_SWIFT_PEAK_RSS_FILE.
+#
+# Environment: RUNS (runs per cell, default 5); BENCH_ROWS: all (the default), async (only the
+# asynchronous-event rows), or a comma-separated list of row keys (cp, python, sort, pipeline,
+# sha256sum, python-pass, make, sigprof, spin, racy, setitimer); BENCH_SORT_MB (size of the sort
+# input, default 200); BENCH_ASYNC_TIMEOUT_S (default 60: a longer run of those rows is killed, shown as ">ms"); BENCH_CELL_BUDGET_S (default 150, 0 = off): a cell
 # stops taking runs once the next run would push its total past this many seconds, and then shows
 # its run count as "ms [k]". Without it the seq|sort|uniq pipeline alone (~73 s per record -n run
 # today, ~11 s buffered) would take over 7 minutes and make bench would blow its ~15 minute
@@ -52,6 +58,9 @@ source "$root/Tests/Bench/inputs.sh"
 # With run_timeout set (seconds), a run that takes longer is killed and the cell is "T/O": a
 # missed goal, measured, rather than a failure.
 run_timeout=0
+# peak_file: when set, rr-launch is asked (RR_SWIFT_PEAK_RSS_FILE) to have each tool append its
+# peak resident memory there; not set for the native and strace runs.
+peak_file=""
 time_it() {
     local prep=$1; shift
     local times=() spent=0 ms start rc i limit=()
@@ -59,7 +68,11 @@ time_it() {
     for ((i = 0; i < runs; i++)); do
         eval "$prep"
         start=$(now)
-        "${limit[@]}" "$@" >/dev/null 2>"$work/stderr"
+        if [ -n "$peak_file" ]; then
+            RR_SWIFT_PEAK_RSS_FILE=$peak_file "${limit[@]}" "$@" >/dev/null 2>"$work/stderr"
+        else
+            "${limit[@]}" "$@" >/dev/null 2>"$work/stderr"
+        fi
         rc=$?
         ms=$(( ($(now) - start) / 1000000 ))
         if [ "$run_timeout" != 0 ] && [ "$rc" = 137 ] && [ "$ms" -ge $((run_timeout * 1000)) ]; then
@@ -99,20 +112,42 @@ ratio() {
     awk -v t="${1%% *}" -v a="${2%% *}" 'BEGIN { if (a < 1) a = 1; printf "%.2f\n", t / a }'
 }
 
+# peak_mib FILE TOOL: the largest peak resident memory TOOL reported in FILE, in MiB ("-" if none).
+peak_mib() {
+    awk -v tool="$2" '$1 == tool && $2 > max { max = $2 } END { if (max) printf "%.1f\n", max / 1024; else print "-" }' "$1" 2>/dev/null || echo -
+}
+
+# selected KEY: whether BENCH_ROWS asks for the row KEY.
+async_keys=",sigprof,spin,racy,setitimer,"
+selected() {
+    case "${BENCH_ROWS:-all}" in
+        all) return 0 ;;
+        async) [[ $async_keys == *",$1,"* ]] ;;
+        *) [[ ",${BENCH_ROWS}," == *",$1,"* ]] ;;
+    esac
+}
+
 declare -A record_x replay_x record_n_x replay_n_x
 bench_number=0
-# bench NAME PREP DIR COMMAND...: one table row. PREP also runs before each replay, so a replay
-# that re-creates files (cp -a's destination) finds the same state the recording did.
+# bench KEY NAME PREP DIR COMMAND...: one table row, if BENCH_ROWS selects KEY. PREP also runs
+# before each replay, so a replay that re-creates files (cp -a's destination) finds the same
+# state the recording did.
 bench() {
-    local name=$1 prep=$2 dir=$3; shift 3
+    local key=$1 name=$2 prep=$3 dir=$4; shift 4
+    selected "$key" || return 0
     cd "$dir" || exit 1
     bench_number=$((bench_number + 1))
     local trace="$work/bench-$bench_number.rrt" trace_n="$work/bench-$bench_number-n.rrt"
     local native record replay record_n=n/a replay_n=n/a strace_t trace_mb=ERR trace_rate=ERR
+    local record_peaks="$work/peaks-record" replay_peaks="$work/peaks-replay"
+    rm -f "$record_peaks" "$replay_peaks"
     native=$(time_it "$prep" "$@")
+    peak_file=$record_peaks
     record=$(time_it "$prep" "$launcher" record -o "$trace" -- "$@")
     replay=ERR
+    peak_file=$replay_peaks
     case "$record" in ERR) ;; T/O) replay=n/a ;; *) replay=$(time_it "$prep" "$launcher" replay "$trace") ;; esac
+    peak_file=""
     if [ "$have_n" = 1 ]; then
         record_n=$(time_it "$prep" "$launcher" record -n -o "$trace_n" -- "$@")
         replay_n=ERR
@@ -133,41 +168,39 @@ bench() {
     replay_x[$name]=$(ratio "$replay" "$native")
     record_n_x[$name]=$(ratio "$record_n" "$native")
     replay_n_x[$name]=$(ratio "$replay_n" "$native")
-    printf '| %-40s | %9s | %9s | %9s | %11s | %11s | %9s | %8s | %8s | %10s | %10s | %8s | %8s | %10s |\n' \
+    printf '| %-40s | %9s | %9s | %9s | %11s | %11s | %9s | %8s | %8s | %10s | %10s | %8s | %8s | %10s | %8s | %8s | %8s |\n' \
         "$name" "$(cell "$native")" "$(cell "$record")" "$(cell "$replay")" "$(cell "$record_n")" "$(cell "$replay_n")" \
         "$(cell "$strace_t")" "${record_x[$name]}" "${replay_x[$name]}" "${record_n_x[$name]}" "${replay_n_x[$name]}" \
-        "$(ratio "$strace_t" "$native")" "$trace_mb" "$trace_rate"
+        "$(ratio "$strace_t" "$native")" "$trace_mb" "$trace_rate" \
+        "$(peak_mib "$record_peaks" rr-supervisor)" "$(peak_mib "$record_peaks" rr-trace-writer)" "$(peak_mib "$replay_peaks" rr-replayer)"
     rm -f "$trace" "$trace_n"
     cd "$work" || exit 1
 }
 
-printf '| %-40s | %9s | %9s | %9s | %11s | %11s | %9s | %8s | %8s | %10s | %10s | %8s | %8s | %10s |\n' \
+printf '| %-40s | %9s | %9s | %9s | %11s | %11s | %9s | %8s | %8s | %10s | %10s | %8s | %8s | %10s | %8s | %8s | %8s |\n' \
     workload "native ms" "record ms" "replay ms" "record -n ms" "replay -n ms" "strace ms" "record x" "replay x" \
-    "record -n x" "replay -n x" "strace x" "trace MB" "trace MB/s"
-printf '|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n' "$(printf -- '-%.0s' {1..42})" \
+    "record -n x" "replay -n x" "strace x" "trace MB" "trace MB/s" "sup MiB" "wri MiB" "rep MiB"
+printf '|%s|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|%s:|\n' "$(printf -- '-%.0s' {1..42})" \
     "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..10})" \
     "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..10})" \
     "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..11})" \
     "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..9})" \
-    "$(printf -- '-%.0s' {1..11})"
+    "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..9})"
 
 cp_name="cp -a ($cp_files files, $cp_mb MB)"
 python_name="python3 20 imports + file I/O"
-# BENCH_ROWS=async runs only the asynchronous-event rows (a few minutes instead of about 15).
-if [ "${BENCH_ROWS:-all}" != async ]; then
 # The goal workloads first, so their numbers arrive early.
 # cp -a and sort write 56 and 200 MB: sync after removing the last run's output so that every
 # run starts with no dirty pages and none pays for the writeback of the one before.
-bench "$cp_name" "rm -rf '$cpdir/cp-dst'; sync" "$work" cp -a "$cpdir/cp-src" "$cpdir/cp-dst"
-bench "$python_name" ":" "$work" "$python" "$work/imports.py"
+bench cp "$cp_name" "rm -rf '$cpdir/cp-dst'; sync" "$work" cp -a "$cpdir/cp-src" "$cpdir/cp-dst"
+bench python "$python_name" ":" "$work" "$python" "$work/imports.py"
 # A fresh output file each run: truncating the last run's 200 MB would be timed too.
-bench "sort $sort_mb MB" "rm -f '$work/sort.out'; sync" "$work" sort "$work/sort.txt" -o "$work/sort.out"
-bench "sh -c 'seq 1 2000000|sort|uniq -c|wc -l'" ":" "$work" sh -c 'seq 1 2000000 | sort | uniq -c | wc -l'
+bench sort "sort $sort_mb MB" "rm -f '$work/sort.out'; sync" "$work" sort "$work/sort.txt" -o "$work/sort.out"
+bench pipeline "sh -c 'seq 1 2000000|sort|uniq -c|wc -l'" ":" "$work" sh -c 'seq 1 2000000 | sort | uniq -c | wc -l'
 # Cheap extras: raw read throughput, fixed start-up cost, and many short-lived processes.
-bench "sha256sum 50 MB" ":" "$work" sha256sum "$work/big.bin"
-bench "python3 -c pass" ":" "$work" "$python" -c pass
-bench "make -j2 (20 files)" "rm -f '$work'/mk/*.o '$work/mk/prog'" "$work/mk" make -j2
-fi
+bench sha256sum "sha256sum 50 MB" ":" "$work" sha256sum "$work/big.bin"
+bench python-pass "python3 -c pass" ":" "$work" "$python" -c pass
+bench make "make -j2 (20 files)" "rm -f '$work'/mk/*.o '$work/mk/prog'" "$work/mk" make -j2
 # Asynchronous events (issue 10): signals landing in user code and preemption of threads that make
 # no syscalls. Replay finds each such point with an execution breakpoint and compares state at
 # every visit of the address since the thread's previous event, so hot loops replay slowly: a run
@@ -179,15 +212,16 @@ sigprof_name="C CPU loops + 1 kHz ITIMER_PROF"
 spin_name="4 threads on a spin lock"
 racy_name="4 threads, racy shared counter"
 setitimer_name="python3 CPU loop + setitimer 100 Hz"
-bench "$sigprof_name" ":" "$work" "$work/sigprof_cpu" 20
-bench "$spin_name" ":" "$work" "$work/spin_lock4" 1000000
-bench "$racy_name" ":" "$work" "$work/racy_counter4" 10000000
-bench "$setitimer_name" ":" "$work" "$python" "$root/Tests/Bench/programs/python_setitimer.py" 3000000
+bench sigprof "$sigprof_name" ":" "$work" "$work/sigprof_cpu" 20
+bench spin "$spin_name" ":" "$work" "$work/spin_lock4" 1000000
+bench racy "$racy_name" ":" "$work" "$work/racy_counter4" 10000000
+bench setitimer "$setitimer_name" ":" "$work" "$python" "$root/Tests/Bench/programs/python_setitimer.py" 3000000
 run_timeout=0
 
 echo
 echo "median wall time of $runs runs (\"ms [k]\": only k runs fit in the ${cell_budget} s cell budget); x = ratio to native;"
-echo "-n = record -n, without syscall buffering; trace MB is the buffered recording on disk, trace MB/s is per second of native run time"
+echo "-n = record -n, without syscall buffering; trace MB is the buffered recording on disk, trace MB/s is per second of native run time;"
+echo "sup/wri/rep MiB = peak resident memory of rr-supervisor and rr-trace-writer (buffered record) and rr-replayer (its replay), largest of the runs"
 # goal LABEL RECORD_X_ARRAY REPLAY_X_ARRAY MAX_RECORD MAX_REPLAY ROW...: PASS/MISS of each row's
 # record and replay ratios against the limits.
 goal() {
@@ -195,6 +229,7 @@ goal() {
     local -n rec=$2 rep=$3
     shift 5
     for name in "$@"; do
+        [ -n "${rec[$name]+set}" ] || continue  # a row BENCH_ROWS left out
         local r=${rec[$name]-n/a} p=${rep[$name]-n/a} verdict=MISS
         if awk -v r="$r" -v p="$p" -v mr="$max_record" -v mp="$max_replay" \
             'BEGIN { exit !(r ~ /^[0-9.]+$/ && p ~ /^[0-9.]+$/ && r <= mr && p <= mp) }'; then verdict=PASS; fi
@@ -202,16 +237,15 @@ goal() {
         [[ $p == *[0-9] ]] && p="${p}x"
         verdicts+=("${name%% (*} $verdict (record $r, replay $p)")
     done
+    [ "${#verdicts[@]}" -gt 0 ] || return 0
     local joined; joined=$(printf '%s; ' "${verdicts[@]}")
     echo "goal $label: ${joined%; }"
 }
-[ "${BENCH_ROWS:-all}" = async ] ||
-    goal "(record <= 2.0x, replay <= 1.5x native), with syscall buffering" record_x replay_x 2.0 1.5 "$cp_name" "$python_name"
+goal "(record <= 2.0x, replay <= 1.5x native), with syscall buffering" record_x replay_x 2.0 1.5 "$cp_name" "$python_name"
 async_rows=("$sigprof_name" "$spin_name" "$racy_name" "$setitimer_name")
 goal "asynchronous events (record <= 2.0x, replay <= 3.0x native), with syscall buffering" record_x replay_x 2.0 3.0 "${async_rows[@]}"
 if [ "$have_n" = 1 ]; then
-    [ "${BENCH_ROWS:-all}" = async ] ||
-        goal "without syscall buffering (-n)" record_n_x replay_n_x 2.0 1.5 "$cp_name" "$python_name"
+    goal "without syscall buffering (-n)" record_n_x replay_n_x 2.0 1.5 "$cp_name" "$python_name"
     goal "asynchronous events without syscall buffering (-n)" record_n_x replay_n_x 2.0 3.0 "${async_rows[@]}"
 else
     echo "goal without syscall buffering (-n): n/a (rr-launch record has no --no-syscall-buffer option)"

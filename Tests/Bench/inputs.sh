@@ -22,8 +22,9 @@ for a in range(12):
 PY
 cp_files=$(find "$cpdir/cp-src" -type f | wc -l)
 cp_mb=$(du -sm "$cpdir/cp-src" | cut -f1)
-# sort input: ~200 MB of random 76-character lines; base64 of /dev/urandom takes about a second.
-head -c 150000000 /dev/urandom | base64 -w 76 > "$work/sort.txt"
+# sort input: ~200 MB (BENCH_SORT_MB) of random 76-character lines; base64 of /dev/urandom takes
+# about a second. Base64 makes 4 characters of 3 bytes, so 0.75 MB of random bytes per MB of text.
+head -c $(( ${BENCH_SORT_MB:-200} * 750000 )) /dev/urandom | base64 -w 76 > "$work/sort.txt"
 sort_mb=$(( $(stat -c %s "$work/sort.txt") / 1000000 ))
 cat > "$work/imports.py" <<'PY'
 import json, re, os, sys, collections, itertools, functools, datetime, decimal, fractions, hashlib

@@ -96,6 +96,27 @@ import Testing
         #expect(traceBytes > 1_073_741_824, "the trace must carry the gigabyte it read (\(traceBytes) bytes)")
         #expect(peakKiB < 200 * 1024, "replayer peak RSS \(peakKiB) KiB")
     }
+
+    /// RR_SWIFT_PEAK_RSS_FILE (what make bench uses): each tool reports its peak resident memory,
+    /// the program does not see the variable, and 200 MB read in 128 KiB pieces (head and cat)
+    /// leave every tool far below what holding the recording would take.
+    @Test func peakMemoryIsReportedAndDoesNotGrowWithTheRecording() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("t.rrt"), report = directory.url.appendingPathComponent("peaks")
+        let environment = ["RR_SWIFT_PEAK_RSS_FILE": report.path]
+        let recorded = try Harness.run([Harness.launcher, "record", "-o", trace.path, "--", "sh", "-c",
+                                        "env | grep -c RR_SWIFT_PEAK; head -c 100000000 /dev/urandom | cat >/dev/null"],
+                                       environment: environment)
+        #expect(recorded.stdoutText == "0\n", "the program saw the variable: \(recorded.stdoutText) \(recorded.stderrText)")
+        let replayed = try Harness.run([Harness.launcher, "replay", trace.path], environment: environment)
+        #expect(replayed.stdout == recorded.stdout, "\(replayed.stderrText)")
+        let peaks = Dictionary(uniqueKeysWithValues: try String(contentsOf: report, encoding: .utf8).split(separator: "\n").map {
+            let fields = $0.split(separator: " ")
+            return (String(fields[0]), Int(fields[1]) ?? .max)
+        })
+        #expect(Set(peaks.keys) == ["rr-supervisor", "rr-trace-writer", "rr-replayer"], "\(peaks)")
+        for (tool, kib) in peaks { #expect(kib > 0 && kib < 80 * 1024, "\(tool) peak \(kib) KiB") }
+    }
 }
 
 /// Block compression, chosen at record time and named in the stream header: zstd by default,
