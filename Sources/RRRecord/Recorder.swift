@@ -175,6 +175,16 @@ public final class Recorder {
     /// How often threads held in a group stop are checked for a SIGCONT while nothing else runs.
     static let groupStopPollInterval: Int64 = 2_000_000
 
+    /// The same for a thread about to be resumed: a SIGKILL ends a thread held in a group stop
+    /// at once, before the supervisor resumes it.
+    private func startUnlessGone(_ task: RecordedTask) throws {
+        do {
+            try start(task)
+        } catch RRError.system(_, let errno, _) where errno == ESRCH {
+            if debugging { reportError(tool: "record", "tid \(task.tid) vanished before it was resumed") }
+        }
+    }
+
     private func run() throws {
         while !scheduler.isEmpty {
             if StopSignals.killRequested {
@@ -186,7 +196,7 @@ public final class Recorder {
                 if let (tid, stop) = scheduler.takeQueuedStop() {
                     try handleUnlessGone(tid, stop)
                 } else if let next = scheduler.takeReady() {
-                    try start(next)
+                    try startUnlessGone(next)
                 } else {
                     if debugging { reportError(tool: "record", "waiting for any task") }
                     // A SIGCONT sent from outside is not reported to the supervisor: look for it now and then.
