@@ -23,7 +23,7 @@ build: deps preload
 # libc (see the comment at the top of preload.c for the flags).
 PRELOAD_LIBRARY := .build/preload/librrpreload.so
 preload: $(PRELOAD_LIBRARY)
-$(PRELOAD_LIBRARY): Sources/Preload/preload.c Sources/Preload/syscallbuf.h
+$(PRELOAD_LIBRARY): Sources/Preload/preload.c Sources/Preload/syscallbuf.h Sources/CRRShims/include/output_digest.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -shared -fPIC -Wall -Wextra -mgeneral-regs-only -mno-red-zone -fno-stack-protector -fno-builtin \
 	  -fno-tree-loop-distribute-patterns -ftls-model=initial-exec -fvisibility=hidden -o $@ $<

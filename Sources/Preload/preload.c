@@ -32,6 +32,7 @@
 #include <sys/uio.h>
 
 #include "syscallbuf.h"
+#include "../CRRShims/include/output_digest.h"
 
 #define HIDDEN __attribute__((visibility("hidden")))
 #define barrier() __asm__ volatile("" ::: "memory")
@@ -298,6 +299,46 @@ static long one_output(struct thread_state *t, int may_block, long no, long *arg
     return commit(t, r, ret, counted ? written : size);
 }
 
+/* The digest of the bytes an output call (write, pwrite64, writev, sendto, sendmsg) that
+ * returned `ret` took from the program's memory: its first `ret` bytes, none when it failed. */
+static void add_iovecs(struct rr_output_digest *d, const struct iovec *iov, unsigned long count, unsigned long total) {
+    for (unsigned long i = 0; i < count && total; i++) {
+        unsigned long used = iov[i].iov_len < total ? iov[i].iov_len : total;
+        rr_output_digest_add(d, iov[i].iov_base, used);
+        total -= used;
+    }
+}
+
+static uint64_t output_digest(long no, const long *args, long ret) {
+    struct rr_output_digest d;
+    rr_output_digest_init(&d);
+    if (!failed(ret) && ret > 0) {
+        switch (no) {
+        case SYS_writev: add_iovecs(&d, (const struct iovec *)args[1], (unsigned long)args[2], (unsigned long)ret); break;
+        case SYS_sendmsg: {
+            const struct msghdr *m = (const struct msghdr *)args[1];
+            add_iovecs(&d, m->msg_iov, m->msg_iovlen, (unsigned long)ret);
+            break;
+        }
+        default: rr_output_digest_add(&d, (const void *)args[1], (unsigned long)ret); break;
+        }
+    }
+    return rr_output_digest_finish(&d);
+}
+
+/* An output call: its record's data is the digest of what it output, computed after the call,
+ * in replay too (from the bytes the replayed program passed), where the replayer finds a
+ * digest that differs from the recorded one among the records it compares. */
+static long output_call(struct thread_state *t, int may_block, long no, long *args, int *done) {
+    struct rr_record *r = begin(t, no, sizeof(uint64_t));
+    if (!r) return 0;
+    *done = 1;
+    long ret = untraced(t, r, may_block, no, args[0], args[1], args[2], args[3], args[4], args[5]);
+    uint64_t digest = output_digest(no, args, ret);
+    copy_bytes(r->data, &digest, sizeof digest);
+    return commit(t, r, ret, sizeof digest);
+}
+
 /* Syscalls in the replayed slot: performed for real in replay too (they change the thread or
  * the address space), their results recorded so replay can check them. */
 static long replayed(struct thread_state *t, long no, long *args, int out, unsigned long size, int *done) {
@@ -535,10 +576,10 @@ HIDDEN long rr_syscall_hook(long no, long a0, long a1, long a2, long a3, long a4
         if (can_block || is_regular_file(t, a0)) ret = vector_read(t, no, args, &done);
         break;
     case SYS_write: case SYS_pwrite64: case SYS_writev:
-        if (a0 > 2 && (can_block || no == SYS_pwrite64 || is_regular_file(t, a0))) ret = no_output(t, no != SYS_pwrite64, no, a0, a1, a2, a3, a4, a5, &done);
+        if (a0 > 2 && (can_block || no == SYS_pwrite64 || is_regular_file(t, a0))) ret = output_call(t, no != SYS_pwrite64, no, args, &done);
         break;
     case SYS_sendto: case SYS_sendmsg:
-        if (a0 > 2 && can_block) ret = no_output(t, 1, no, a0, a1, a2, a3, a4, a5, &done);
+        if (a0 > 2 && can_block) ret = output_call(t, 1, no, args, &done);
         break;
     case SYS_open: case SYS_openat: case SYS_access: case SYS_faccessat: case SYS_faccessat2:
     case SYS_lseek: case SYS_getpid: case SYS_gettid: case SYS_getppid: case SYS_getuid:

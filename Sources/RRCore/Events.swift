@@ -109,6 +109,9 @@ public struct SyscallEvent: Equatable, Sendable {
     /// For a successful mmap of a file: which file, so replay can fill the mapping.
     public var mappedFile: MappedFile?
     public var echo: OutputStream
+    /// For a write-like call (`OutputDigest.calls`) that ran: the digest of the bytes it output,
+    /// which replay compares before the call.
+    public var outputDigest: UInt64?
     public init(tid: Tid, number: SyscallNumber, arguments: [UInt64], result: Int64, entryDigest: UInt64,
                 writes: [MemoryWrite] = [], mappedFile: MappedFile? = nil, echo: OutputStream = .none) {
         self.tid = tid

@@ -7,7 +7,7 @@ public enum RRError: Error, CustomStringConvertible, Sendable {
     case unsupportedSyscall(String)
     /// The trace stream is malformed: bad magic, checksum, truncation, unknown message.
     case corruptTrace(String)
-    /// The trace was written by a newer (or unknown) format version.
+    /// The trace was written in another format version (newer, unknown, or older).
     case unsupportedVersion(found: UInt32, supported: UInt32)
     /// Replay did not do what the recording did.
     case divergence(event: UInt64, tid: Tid, expected: String, actual: String)
@@ -26,6 +26,9 @@ public enum RRError: Error, CustomStringConvertible, Sendable {
         case let .corruptTrace(what):
             return "corrupt trace: \(what)"
         case let .unsupportedVersion(found, supported):
+            if found < supported {
+                return "trace format version \(found) was written by an older rr-swift (this build reads version \(supported) only); record the program again, or replay it with the rr-swift that recorded it"
+            }
             return "trace format version \(found) is not supported (this build reads version \(supported)); use a newer rr-swift"
         case let .divergence(event, tid, expected, actual):
             return "replay diverged at event \(event) (tid \(tid)): expected \(expected), got \(actual)"

@@ -88,6 +88,7 @@ extension Recorder {
                 warnAboutSharedFile(file.path)
             }
         }
+        event.outputDigest = try OutputDigest.digest(of: number, arguments: arguments, result: result, memory: task.tracee)
         if (number == .write || number == .writev) && result > 0 {
             event.echo = task.process.outputs.stream(forDescriptor: arguments[0])
         }

@@ -36,6 +36,10 @@ extension Replayer {
             ? try task.tracee.readMemory(at: base + SyscallBufferLayout.headerSize + UInt64(flush.offset), count: Int(recorded - flush.offset))
             : []
         guard recorded == expected, actual == flush.records else {
+            if let output = Self.differingOutput(recorded: flush.records, replayed: actual) {
+                throw divergence("buffered \(output.number.name) (call \(output.index + 1) of \(flush.calls.count) in the flush) output digest \(OutputDigest.text(output.expected))",
+                                 "output digest \(OutputDigest.text(output.actual)): the program wrote different bytes")
+            }
             let made = SyscallBufferFlush(tid: flush.tid, offset: flush.offset, flags: [], records: actual).calls
             var difference = ""
             let common = min(flush.records.count, actual.count)
@@ -49,6 +53,27 @@ extension Replayer {
             throw divergence("buffered syscalls " + describe(flush.calls), "buffered syscalls " + describe(made) + difference)
         }
         if flush.flags.contains(.reset) { try task.tracee.writeMemory(at: base, bytes: [0, 0, 0, 0]) }
+    }
+
+    /// When the first record that differs is an output call's, the same call with the same
+    /// result but another digest of its output (the record's data): the call and both digests.
+    static func differingOutput(recorded: [UInt8], replayed: [UInt8]) -> (index: Int, number: SyscallNumber, expected: UInt64, actual: UInt64)? {
+        let header = SyscallBufferLayout.recordHeaderSize, digestEnd = header + 8
+        var position = 0, index = 0
+        while position + header <= min(recorded.count, replayed.count) {
+            let size = Int(recorded.loadLittleEndian(UInt32.self, at: position))
+            guard size >= header, position + size <= min(recorded.count, replayed.count) else { return nil }
+            if recorded[position..<(position + size)] != replayed[position..<(position + size)] {
+                let number = SyscallNumber(Int64(Int32(bitPattern: recorded.loadLittleEndian(UInt32.self, at: position + 4))))
+                guard OutputDigest.calls.contains(number), size >= digestEnd,
+                      recorded[position..<(position + header)] == replayed[position..<(position + header)] else { return nil }
+                return (index, number, recorded.loadLittleEndian(UInt64.self, at: position + header),
+                        replayed.loadLittleEndian(UInt64.self, at: position + header))
+            }
+            position += size
+            index += 1
+        }
+        return nil
     }
 
     private func describe(_ calls: [(number: SyscallNumber, result: Int64)]) -> String {

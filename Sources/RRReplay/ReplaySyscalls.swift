@@ -12,6 +12,7 @@ extension Replayer {
         // A call the recorder refused did not run and failed; it does not run in replay either.
         let refusal = SyscallModel.refusal(for: event.number, arguments: event.arguments, rip: registers.rip)
         let spec = (refusal == nil ? SyscallModel.spec(for: event.number) : nil) ?? SyscallModel.refusedSpec(for: event.number)
+        try checkOutput(of: event, on: task)
         if event.echo != .none { try echoOutput(of: event, from: task) }
         if event.number == .exit || event.number == .exit_group {
             task.position = .exiting  // replayExit runs it to its end
@@ -111,6 +112,16 @@ extension Replayer {
         guard offset < content.count else { return }
         let end = min(content.count, offset + length)
         try task.tracee.writeMemory(at: UInt64(bitPattern: event.result), bytes: Array(content[offset..<end]))
+    }
+
+    /// The bytes a write-like call is about to output must be the recorded ones: a divergence
+    /// here, before any of them is echoed, rather than different text printed.
+    private func checkOutput(of event: SyscallEvent, on task: ReplayTask) throws {
+        guard let expected = event.outputDigest,
+              let actual = try OutputDigest.digest(of: event.number, arguments: event.arguments, result: event.result, memory: task.tracee),
+              actual != expected else { return }
+        throw divergence("\(event.number.name) output digest \(OutputDigest.text(expected)) (\(event.result) bytes)",
+                         "output digest \(OutputDigest.text(actual)): the program wrote different bytes")
     }
 
     private func echoOutput(of event: SyscallEvent, from task: ReplayTask) throws {

@@ -30,6 +30,8 @@ enum EventCoding {
             out.u8(e.mappedFile == nil ? 0 : 1)
             if let file = e.mappedFile { encode(file, into: &out) }
             encode(e.writes, into: &out)
+            out.u8(e.outputDigest == nil ? 0 : 1)
+            if let digest = e.outputDigest { out.u64(digest) }
         case let .instructionTrap(e):
             out.u8(Kind.instructionTrap.rawValue)
             out.i32(e.tid.rawValue)
@@ -138,8 +140,10 @@ enum EventCoding {
             guard let echo = OutputStream(rawValue: try input.u8()) else { throw RRError.corruptTrace("bad echo stream") }
             let mapped = try input.u8() == 0 ? nil : try decodeFile(&input)
             let writes = try decodeWrites(&input)
-            return .syscall(SyscallEvent(tid: tid, number: number, arguments: arguments, result: result,
-                                         entryDigest: digest, writes: writes, mappedFile: mapped, echo: echo))
+            var event = SyscallEvent(tid: tid, number: number, arguments: arguments, result: result,
+                                     entryDigest: digest, writes: writes, mappedFile: mapped, echo: echo)
+            event.outputDigest = try input.u8() == 0 ? nil : try input.u64()
+            return .syscall(event)
         case .instructionTrap:
             guard let trapKind = InstructionTrapEvent.Kind(rawValue: try input.u8()) else {
                 throw RRError.corruptTrace("bad instruction trap kind")

@@ -3,7 +3,9 @@ import RRCore
 /// The trace stream's fixed layouts (protocol/README.md, "Trace stream").
 public enum StreamFormat {
     public static let magic: [UInt8] = Array("RRSWIFT\0".utf8)
-    public static let version: UInt32 = 1
+    /// 2: syscall events carry the digest of a write-like call's output, and buffered output
+    /// calls' records carry it as their data (protocol/README.md, "Versioning").
+    public static let version: UInt32 = 2
     public static let headerSize = 20
     public static let blockMagic: UInt32 = 0x4B4C_4252  // "RBLK" little-endian
     public static let blockHeaderSize = 28

@@ -68,17 +68,30 @@ import Testing
         #expect(!replayed.stderrText.contains("Fatal error"))
     }
 
-    @Test func newerTraceVersion() throws {
-        let directory = try TemporaryDirectory()
+    /// The trace with another version in its header (and the header checksum fixed, so that
+    /// only the version is wrong).
+    static func trace(withVersion version: UInt8, in directory: TemporaryDirectory) throws -> URL {
         var bytes = [UInt8](try Data(contentsOf: try Self.goodTrace(in: directory)))
-        bytes[8] = 2  // version field (u32 LE at offset 8); fix the header checksum so only the version is wrong
+        bytes[8] = version  // version field (u32 LE at offset 8)
         let crc = try Harness.run(["python3", "-c", "import zlib,sys; print(zlib.crc32(bytes.fromhex(sys.argv[1])))",
                                    bytes[0..<16].map { String(format: "%02x", $0) }.joined()])
         let value = UInt32(crc.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))!
         for index in 0..<4 { bytes[16 + index] = UInt8((value >> (8 * UInt32(index))) & 0xff) }
-        let newer = directory.url.appendingPathComponent("newer.rrt")
-        try Data(bytes).write(to: newer)
-        Self.expectOneLineError(try Harness.replay(newer), containing: "version 2 is not supported")
+        let changed = directory.url.appendingPathComponent("version\(version).rrt")
+        try Data(bytes).write(to: changed)
+        return changed
+    }
+
+    @Test func newerTraceVersion() throws {
+        let directory = try TemporaryDirectory()
+        Self.expectOneLineError(try Harness.replay(try Self.trace(withVersion: 3, in: directory)), containing: "version 3 is not supported")
+    }
+
+    /// A version 1 trace (no output digests) is refused as older, with what to do.
+    @Test func olderTraceVersion() throws {
+        let directory = try TemporaryDirectory()
+        Self.expectOneLineError(try Harness.replay(try Self.trace(withVersion: 1, in: directory)),
+                                containing: "version 1 was written by an older rr-swift")
     }
 
     /// io_uring is refused on purpose: the program gets ENOSYS and one warning line, and the

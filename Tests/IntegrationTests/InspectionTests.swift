@@ -45,7 +45,7 @@ import Testing
         let fromStdin = try Harness.run(["bash", "-c", "cat \(trace.path) | \(Harness.launcher) traceinfo -"])
         #expect(fromFile.stdout == fromStdin.stdout)
         let info = try #require(try JSONSerialization.jsonObject(with: fromFile.stdout) as? [String: Any])
-        #expect(info["format_version"] as? Int == 1)
+        #expect(info["format_version"] as? Int == 2)
         #expect(info["complete"] as? Bool == true)
         #expect(info["exit_status"] as? Int == 3)
         #expect(info["processes"] as? Int == 4)

@@ -1,4 +1,5 @@
 import Foundation
+import RRCore
 import Testing
 
 /// A trace carries what replay needs, goes through pipes, and replay runs the program's code.
@@ -34,7 +35,8 @@ import Testing
 
     @Test func replayReexecutesTheProgramsCode() throws {
         // Replace the bytes the program read with other bytes: a replay that re-executes the
-        // program upper-cases them; one that printed saved output would not.
+        // program upper-cases them, and stops at the write that would print them, whose output
+        // digest then is that of the upper-cased new bytes; one that printed saved output would not.
         let directory = try TemporaryDirectory()
         let trace = directory.url.appendingPathComponent("trace.rrt")
         let tampered = directory.url.appendingPathComponent("tampered.rrt")
@@ -54,6 +56,10 @@ import Testing
         }
         #expect(changed)
         let replayed = try Harness.replay(tampered)
-        #expect(replayed.stdoutText == "BONJOUR RPLY\n", "\(replayed.stderrText)")
+        let upperCased = OutputDigest.text(OutputDigest.digest(of: Array("BONJOUR RPLY\n".utf8)))
+        #expect(replayed.status != 0)
+        #expect(replayed.stderrText.contains("expected write output digest") && replayed.stderrText.contains("got output digest \(upperCased):"),
+                "\(replayed.stderrText)")
+        #expect(replayed.stdoutText.isEmpty, "the changed output was printed: \(replayed.stdoutText)")
     }
 }

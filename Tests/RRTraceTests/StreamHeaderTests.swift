@@ -4,7 +4,7 @@ import RRTrace
 
 @Suite struct StreamHeaderTests {
     /// A stream header with chosen fields and a correct checksum.
-    static func header(version: UInt32 = 1, compression: UInt32 = 1) -> [UInt8] {
+    static func header(version: UInt32 = StreamFormat.version, compression: UInt32 = 1) -> [UInt8] {
         var out = ByteWriter()
         out.raw(Array("RRSWIFT\0".utf8))
         out.u32(version)
@@ -40,15 +40,27 @@ import RRTrace
         #expect(corruptTraceText { _ = try StreamFormat.decodeHeader(bytes) }?.contains("checksum") == true)
     }
 
-    @Test func version2IsUnsupportedNotCorrupt() {
+    @Test func newerVersionIsUnsupportedNotCorrupt() {
         do {
-            _ = try StreamFormat.decodeHeader(Self.header(version: 2))
-            Issue.record("a version 2 header was accepted")
+            _ = try StreamFormat.decodeHeader(Self.header(version: StreamFormat.version + 1))
+            Issue.record("a newer version's header was accepted")
         } catch RRError.unsupportedVersion(let found, let supported) {
-            #expect(found == 2)
-            #expect(supported == 1)
+            #expect(found == StreamFormat.version + 1)
+            #expect(supported == StreamFormat.version)
         } catch {
             Issue.record("expected unsupportedVersion, got \(error)")
+        }
+    }
+
+    /// Version 1 traces have no output digests: refused with what to do about it.
+    @Test func olderVersionIsRefusedAsOlder() {
+        #expect(StreamFormat.version == 2)
+        do {
+            _ = try StreamFormat.decodeHeader(Self.header(version: 1))
+            Issue.record("a version 1 header was accepted")
+        } catch {
+            #expect("\(error)".contains("version 1 was written by an older rr-swift"), "\(error)")
+            #expect("\(error)".contains("record the program again"), "\(error)")
         }
     }
 

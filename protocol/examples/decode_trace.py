@@ -21,7 +21,7 @@ import sys
 import zlib
 
 STREAM_MAGIC = b"RRSWIFT\0"
-STREAM_VERSION = 1
+STREAM_VERSION = 2
 COMPRESSION_ZLIB = 1
 COMPRESSION_ZSTD = 2
 STREAM_HEADER_SIZE = 20
@@ -128,7 +128,8 @@ _UPTO_PREFIX = {
     45: 8 + 128,                  # recvfrom: address length, address; then the data
     47: 56 + 16 * 16 + 128 + 1024,  # recvmsg: msghdr, 16 iovecs, name, control; then the data
 }
-_RECORD_NO_DATA = {1, 2, 3, 8, 10, 18, 20, 21, 28, 39, 44, 46, 72, 102, 104, 107, 108, 110, 186, 201, 202, 257, 269, 439,
+_RECORD_DATA.update({1: 8, 18: 8, 20: 8, 44: 8, 46: 8})  # write pwrite64 writev sendto sendmsg: output digest
+_RECORD_NO_DATA = {2, 3, 8, 10, 21, 28, 39, 72, 102, 104, 107, 108, 110, 186, 201, 202, 257, 269, 439,
                    74, 75, 77, 82, 83, 87, 90, 91, 93, 188, 189, 190, 197, 198, 199, 221, 258, 260, 263, 264, 268, 280, 326}
 
 
@@ -256,6 +257,7 @@ def decode_event(r):
             raise Corrupt("bad echo stream %d" % e["echo"])
         e["mapped_file"] = r.optional(mapped_file)
         e["writes"] = [(r.u64(), r.blob()) for _ in range(r.u32())]
+        e["output_digest"] = r.optional(lambda r: r.u64())  # write-like calls (README section 4.3.1)
     elif kind == 3:  # instructionTrap
         e["trap"] = r.u8()
         if e["trap"] not in (1, 2):
@@ -407,6 +409,8 @@ def event_summary(e):
             text += "  maps " + file_text(e["mapped_file"])
         if e["echo"]:
             text += "  echo=" + ("stdout", "stderr")[e["echo"] - 1]
+        if e["output_digest"] is not None:
+            text += "  output-digest=%016x" % e["output_digest"]
         return "syscall " + text
     if k in ("syscallEntry", "taskCreated"):
         call = "%s(%s) entry-digest=%016x" % (syscall_name(e["number"]), ", ".join("0x%x" % a for a in e["arguments"]),

@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "output_digest.h"
+
 /// Result of a ptrace call: the value and errno captured immediately after the call.
 typedef struct {
     long value;
