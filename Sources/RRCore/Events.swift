@@ -204,7 +204,10 @@ public struct UserPosition: Equatable, Sendable {
     }
 
     /// The memory the digest leaves out, as (start, length).
-    public var unhashedMemory: [(UInt64, UInt64)] {
+    public var unhashedMemory: [(UInt64, UInt64)] { Self.bufferingMemory(syscallBuffers: syscallBuffers) }
+
+    /// The syscall-buffering machinery's memory in a process with these buffers, as (start, length).
+    public static func bufferingMemory(syscallBuffers: [UInt64]) -> [(UInt64, UInt64)] {
         [(SyscallBufferLayout.pageAddress, 4096), (SyscallBufferLayout.scratchAddress, SyscallBufferLayout.scratchSize)]
             + syscallBuffers.map { ($0, SyscallBufferLayout.mappingSize) }
     }

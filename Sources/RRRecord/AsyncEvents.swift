@@ -43,6 +43,26 @@ extension Recorder {
         return Int64(shortest * pow(longest / shortest, Double.random(in: 0...1)))
     }
 
+    /// The slice of a thread alone in its address space (`isAlone`). Such a thread can affect the
+    /// others only through syscalls, so preempting it in user code serves only to let them run
+    /// meanwhile; but each preemption is a point replay must search for, and in a hot loop that
+    /// search visits the instruction once per iteration since the thread's previous event. A
+    /// compute burst shorter than this (a sort, a compiler pass) is then never preempted; a
+    /// thread that never makes a syscall still is, so the others wait at most this long.
+    static let isolatedSlice: Int64 = 1_000_000_000
+
+    /// Whether `task` is the only thread that can see its memory: the only thread of its
+    /// process, no other process on its address space, and no shared writable mapping but the
+    /// syscall-buffering ones (which only it and the supervisor use).
+    func isAlone(_ task: RecordedTask) throws -> Bool {
+        guard !scheduler.hasOtherThreads(than: task), !task.process.sharesAddressSpace else { return false }
+        let ours = UserPosition.bufferingMemory(syscallBuffers: task.process.preload?.buffers ?? [])
+        return try ProcFiles.maps(of: task.tid).allSatisfy { mapping in
+            let sharedWritable = mapping.permissions.contains("w") && mapping.permissions.hasSuffix("s")
+            return !sharedWritable || ours.contains { start, length in start <= mapping.start && mapping.end <= start + length }
+        }
+    }
+
     /// Stops a running thread wherever it is, with a SIGSTOP that is not delivered (PTRACE_INTERRUPT
     /// needs PTRACE_SEIZE); at the end of its slice it is then preempted. A syscall it sleeps in
     /// restarts when it is resumed.

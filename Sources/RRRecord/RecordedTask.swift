@@ -13,6 +13,9 @@ final class RecordedProcess {
     /// Where the preload library keeps what syscall-site patching needs (nil until it said so,
     /// and again after an exec).
     var preload: PreloadLibrary?
+    /// Whether another process may run in this address space (a clone with CLONE_VM but not
+    /// CLONE_THREAD); reset by exec. A vfork parent is not marked: it waits in the kernel.
+    var sharesAddressSpace = false
     init(leader: Tid, outputs: OutputStreams = OutputStreams()) {
         self.leader = leader
         self.outputs = outputs

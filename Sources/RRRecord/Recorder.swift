@@ -232,6 +232,10 @@ public final class Recorder {
                 quietTime += timeout ?? 0
                 if runner.buffer != nil && !waitingForStop { interruptIfBlockedInBufferedSyscall(runner) }
                 if quietTime >= currentSlice && !runner.interruptRequested && !runner.stopRequested {
+                    if currentSlice < Self.isolatedSlice && !options.chaos, try isAlone(runner) {
+                        currentSlice = Self.isolatedSlice
+                        continue
+                    }
                     stop(runner, preempting: true)
                 }
                 continue
@@ -461,6 +465,7 @@ public final class Recorder {
         task.tracee.forgetAddressSpace()
         task.process.hasScratch = false
         task.process.preload = nil
+        task.process.sharesAddressSpace = false
         task.buffer = nil
         task.flushedBytes = 0
         task.inBlockedBufferedCall = false
@@ -513,6 +518,11 @@ public final class Recorder {
             process = RecordedProcess(leader: child, outputs: task.process.outputs)
             process.hasScratch = task.process.hasScratch  // a copy (or, for vfork, the same) address space
             if flags & 0x100 == 0 && number != .vfork { process.preload = task.process.preload?.copy() }  // not CLONE_VM
+            let cloneFlags = SyscallBufferLayout.cloneFlags(number, arguments: entry.arguments)
+            if SyscallBufferLayout.sharesMemoryOnly(cloneFlags: cloneFlags) {
+                process.sharesAddressSpace = true
+                if cloneFlags & 0x4000 == 0 { task.process.sharesAddressSpace = true }  // not CLONE_VFORK: both run
+            }
         }
         let created = RecordedTask(tracee: Tracee(tid: child), process: process, awaitingInitialStop: true)
         created.seccompActive = task.seccompActive

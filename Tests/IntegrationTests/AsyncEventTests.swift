@@ -106,6 +106,16 @@ import Testing
         #expect(recording.preemptions >= 2, "\(recording.preemptions) preemptions")
     }
 
+    @Test("two processes alone in their memory compute side by side without preemptions")
+    func computeBurstsOfLoneProcessesAreNotPreempted() throws {
+        // Each subshell counts for about 0.1 s without a syscall while the other is ready: with
+        // 1 ms slices, threads sharing memory would be preempted about a hundred times.
+        let count = #"i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo $i"#
+        let recording = try Self.recordAndReplay(["sh", "-c", "(\(count)) & (\(count)); wait"], options: ["--time-slice", "1"])
+        #expect(recording.record.stdoutText == "200000\n200000\n")
+        #expect(recording.preemptions == 0, "\(recording.preemptions) preemptions")
+    }
+
     // MARK: real programs
 
     @Test("perl: alarm interrupts an endless loop")
