@@ -131,8 +131,9 @@ public final class Recorder {
         if showsProgress && eventCount % 64 == 0 { reportProgress() }
     }
 
-    /// Progress lines go to stderr only when it is a terminal, never into pipes or files.
-    private let showsProgress = isatty(2) == 1
+    /// Progress lines go to stderr only when it is a terminal, never into pipes or files, and
+    /// not with RR_SWIFT_NO_PROGRESS set (a transcript of the terminal must hold only the program).
+    private let showsProgress = isatty(2) == 1 && getenv("RR_SWIFT_NO_PROGRESS") == nil
     private let startTime = monotonicNanoseconds()
     private var lastProgress = monotonicNanoseconds()
 

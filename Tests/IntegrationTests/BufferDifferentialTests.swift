@@ -10,8 +10,9 @@ import Testing
 /// buffering, and each replay must reproduce its recording.
 @Suite struct BufferDifferentialTests {
     static let program = "\(Harness.programs)/buffered_differential"
-    /// Buffering on for the buffered run even in `make test`'s second pass, which turns it off.
-    static let buffering = ["RR_SWIFT_NO_SYSCALL_BUFFER": ""]
+    /// Buffering on for the buffered run even in `make test`'s second pass, which turns it off;
+    /// no progress lines, which would land in the terminal's transcript when recording is slow.
+    static let buffering = ["RR_SWIFT_NO_SYSCALL_BUFFER": "", "RR_SWIFT_NO_PROGRESS": "1"]
 
     /// Every syscall in the preload library's switch (Sources/Preload/preload.c), as `dump` names
     /// them: the buffered recording must have a buffered record of each, or the test exercised the
