@@ -64,12 +64,24 @@ extension Recorder {
     }
 
     /// Stops a running thread wherever it is, with a SIGSTOP that is not delivered (PTRACE_INTERRUPT
-    /// needs PTRACE_SEIZE); at the end of its slice it is then preempted. A syscall it sleeps in
-    /// restarts when it is resumed.
+    /// needs PTRACE_SEIZE); at the end of its slice it is then preempted. Sent to a thread in user
+    /// code only: a stop cuts short a syscall the thread sleeps in, and some calls (sigtimedwait,
+    /// epoll_wait) then fail with EINTR. A traced call the thread enters meanwhile waits for it.
     func stop(_ task: RecordedTask, preempting: Bool) {
         task.stopRequested = true
         task.preemptionRequested = preempting
         _ = rr_shim_tgkill(task.process.leader.rawValue, task.tid.rawValue, SIGSTOP)
+    }
+
+    /// A signal that arrived in the buffering code is delivered once the thread is out of it (a
+    /// later point is as legal for an asynchronous signal): raised again, and given its own
+    /// siginfo at its delivery stop.
+    func raiseDeferredSignal(_ task: RecordedTask) {
+        guard let deferred = task.deferredSignal else { return }
+        task.deferredSignal = nil
+        task.raisedAgain = deferred
+        task.registersAtResume = nil
+        _ = rr_shim_tgkill(task.process.leader.rawValue, task.tid.rawValue, deferred.signal.rawValue)
     }
 
     /// The supervisor's SIGSTOP arrived. Asked for at the end of a slice, it becomes a preemption
@@ -81,14 +93,8 @@ extension Recorder {
         task.preemptionRequested = false
         let registers = try task.tracee.registers()
         let inSyscall = registers.origRax != UInt64.max
-        if let deferred = task.deferredSignal, !inSyscall, try !isInBufferingCode(task, rip: registers.rip) {
-            // A signal that arrived in the buffering code is delivered here (a later point is
-            // as legal for an asynchronous signal): raised again, and given its own siginfo at
-            // its delivery stop.
-            task.deferredSignal = nil
-            task.raisedAgain = deferred
-            task.registersAtResume = nil
-            _ = rr_shim_tgkill(task.process.leader.rawValue, task.tid.rawValue, deferred.signal.rawValue)
+        if task.deferredSignal != nil, !inSyscall, try !isInBufferingCode(task, rip: registers.rip) {
+            raiseDeferredSignal(task)
             try task.tracee.resume(task.resumeMode)
             return
         }

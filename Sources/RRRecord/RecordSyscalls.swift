@@ -7,11 +7,28 @@ import Glibc
 #endif
 
 extension Recorder {
+    /// ERESTARTNOINTR: the kernel makes the call again after any signal, handler or not.
+    static let restartNoIntr = 513
+
     func syscallEntry(_ task: RecordedTask) throws {
         var registers = try task.tracee.registers()
         RegisterLog.note(task.tracee, as: task.tid, "entry", registers)
         let number = SyscallNumber(Int64(bitPattern: registers.origRax))
         let entryRegisters = registers
+        if task.stopRequested {
+            // The supervisor's SIGSTOP is pending (sent as the thread made the call): the call
+            // waits until the stop is handled, as a call the stop cut short would natively.
+            registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
+            try task.tracee.setRegisters(registers)
+            task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: SyscallModel.spec(for: number) ?? SyscallModel.refusedSpec(for: number),
+                                               madeAgainAfterStop: true)
+            return
+        }
+        if task.deferredSignal != nil, try !isInBufferingCode(task, rip: registers.rip) {
+            // Delivered in this call, as if it had come during it (it cuts the call short the way
+            // it would natively), rather than by a stop that could come while the call sleeps.
+            raiseDeferredSignal(task)
+        }
         if let refusal = SyscallModel.refusal(for: number, arguments: registers.syscallArguments, rip: registers.rip) {
             if let what = refusal.unsupported { warnAboutRefusal(what, refusal) }
             registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
@@ -46,6 +63,15 @@ extension Recorder {
     func syscallExit(_ task: RecordedTask) throws {
         guard let entry = task.pendingEntry else { return }  // exit of the exec that started this image
         task.pendingEntry = nil
+        if entry.madeAgainAfterStop {
+            // The kernel's restart of a call a signal cut short, once the pending SIGSTOP's stop
+            // has been handled: back to the syscall instruction with the call's number.
+            var registers = try task.tracee.registers()
+            registers.rax = UInt64(bitPattern: -Int64(Self.restartNoIntr))
+            registers.origRax = entry.registers.origRax
+            try task.tracee.setRegisters(registers)
+            return
+        }
         if entry.continuesBufferedCall {
             // Interrupted by a signal, the call is made again from the traced slot after it.
             task.inBlockedBufferedCall = [-512, -513, -514, -516].contains(try task.tracee.registers().syscallResult)
@@ -138,20 +164,26 @@ extension Recorder {
             // Without a tracer the kernel drops an ignored signal when it is sent; under ptrace it
             // reports it first. Dropped here too, it changes nothing and needs no event.
             task.pendingSignal = 0
+            task.stoppedWithoutEvent = true
             return nil
         }
         let position: SignalPosition
         let afterBufferedCall = try isJustAfterBufferedSyscall(task, registers)
+        let afterPreviousEvent = registers == task.registersAtResume || afterBufferedCall
+        if !isFault && !afterPreviousEvent, try isInBufferingCode(task, rip: registers.rip) {
+            // Delivered once the thread is out of it. No event here, so no flush either: replay
+            // checks a flush at the stop of the event that follows it.
+            task.deferredSignal = (signal, siginfo)
+            task.pendingSignal = 0
+            task.stoppedWithoutEvent = true
+            return nil
+        }
         try flushSyscallBuffer(task, flags: afterBufferedCall ? [.stoppedAfterNextSyscall] : [])
         if afterBufferedCall { try noteStopAfterBufferedSyscall(task, registers) }
         if isFault {
             position = .atFault
-        } else if registers == task.registersAtResume || afterBufferedCall {
+        } else if afterPreviousEvent {
             position = .afterPreviousEvent
-        } else if try isInBufferingCode(task, rip: registers.rip) {
-            task.deferredSignal = (signal, siginfo)  // delivered once the thread is out of it
-            task.pendingSignal = 0
-            return nil
         } else {
             position = .userSpace(try userPosition(of: task, registers))
         }

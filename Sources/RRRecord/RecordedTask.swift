@@ -34,6 +34,9 @@ final class RecordedTask {
     var pendingSignal: Int32 = 0
     /// Registers when the task was last resumed, to tell whether it ran user code since.
     var registersAtResume: Registers?
+    /// This stop made no event (a signal dropped or deferred): resumed from it, the thread goes
+    /// on from its previous event's point as far as replay knows, so `registersAtResume` stays.
+    var stoppedWithoutEvent = false
     var finalRegisters: Registers?
     /// A new task's first stop (SIGSTOP) has not arrived yet; it cannot run until it does.
     var awaitingInitialStop: Bool

@@ -42,6 +42,10 @@ public final class Recorder {
         /// The syscall instruction of this call was just patched: the call is skipped, and the
         /// thread goes back to the site to make it through the patch.
         var patchedSite: RemoteAddress?
+        /// Skipped because the supervisor's SIGSTOP is pending: the kernel makes the call again
+        /// once the stop is handled (no event of its own). Let into the kernel, the call would be
+        /// cut short by the stop, and some (sigtimedwait, epoll_wait, semop) fail with EINTR then.
+        var madeAgainAfterStop = false
         /// A buffered syscall that blocked, made again from the traced slot (no event of its own).
         var continuesBufferedCall = false
         /// Not run: skipped by the kernel, it returns this refusal's error.
@@ -218,11 +222,12 @@ public final class Recorder {
             let userTimeout: Int64 = waitingForStop ? 2_000_000_000
                 : runner.buffer != nil ? min(50_000_000, max(currentSlice - quietTime, 100_000)) : max(currentSlice - quietTime, 100_000)
             var timeout: Int64? = othersWaiting && !runner.isInExecve ? (scheduler.runnerInSyscall ? 20_000_000 : userTimeout) : nil
-            if runner.deferredSignal != nil && !waitingForStop { timeout = 1_000_000 }  // soon out of the buffering code
+            // Soon out of the buffering code; a stop must not cut short a syscall the thread sleeps in.
+            if runner.deferredSignal != nil && !waitingForStop && !scheduler.runnerInSyscall { timeout = 1_000_000 }
             let reported = try waitForStop(timeout: timeout)
             guard let (tid, stop) = reported else {
                 waitTimeouts += 1
-                if runner.deferredSignal != nil && !waitingForStop {
+                if runner.deferredSignal != nil && !waitingForStop && !scheduler.runnerInSyscall {
                     stop(runner, preempting: othersWaiting)
                     continue
                 }
@@ -299,7 +304,7 @@ public final class Recorder {
             }
             return
         }
-        if entry.patchedSite != nil {  // skipped: it comes straight back
+        if entry.patchedSite != nil || entry.madeAgainAfterStop {  // skipped: it comes straight back
             try resume(task)
             scheduler.setRunner(task, inSyscall: true)
             return
@@ -324,7 +329,7 @@ public final class Recorder {
     static let neverMovedIntoKernel: Set<SyscallNumber> = [.clone, .clone3, .fork, .vfork, .execve, .execveat, .exit, .exit_group]
 
     private func moveIntoKernel(_ task: RecordedTask) throws {
-        guard let entry = task.pendingEntry, entry.patchedSite == nil,  // skipped: it cannot wait
+        guard let entry = task.pendingEntry, entry.patchedSite == nil, !entry.madeAgainAfterStop,  // skipped: it cannot wait
               !Self.neverMovedIntoKernel.contains(entry.spec.number) else { return }
         try recordEntry(task)
         scheduler.putInKernel(task)
@@ -340,9 +345,10 @@ public final class Recorder {
     func resume(_ task: RecordedTask) throws {
         let signal = task.pendingSignal
         task.pendingSignal = 0
-        if task.pendingEntry?.entered != true {
+        if task.pendingEntry?.entered != true && !task.stoppedWithoutEvent {
             task.registersAtResume = try task.tracee.registers()
         }
+        task.stoppedWithoutEvent = false
         try task.tracee.resume(task.resumeMode, signal: signal)
     }
 
