@@ -16,9 +16,16 @@ public enum MemoryDigest {
     private static let pageSize = 4096
     private static let presentBit: UInt64 = 1 << 63, swappedBit: UInt64 = 1 << 62, fileBit: UInt64 = 1 << 61
 
+    /// The red zone: the 128 bytes below the stack pointer that a function may use without moving it.
+    public static let redZone: UInt64 = 128
+
     /// `excluded` ranges (start, length) are left out: memory the recorder and the replayer fill
-    /// at different moments (syscall buffers, the scratch area).
-    public static func compute(of tid: Tid, excluding excluded: [(RemoteAddress, UInt64)]) throws -> UInt64 {
+    /// at different moments (syscall buffers, the scratch area). So is the dead part of the
+    /// stack the thread is on, below `stackPointer` and its red zone: what lies there (a signal
+    /// frame the handler returned from, a call into the syscall page that replay makes at
+    /// another slot) can be read by no correct program.
+    public static func compute(of tid: Tid, excluding excluded: [(RemoteAddress, UInt64)], stackPointer: UInt64) throws -> UInt64 {
+        let liveStack = stackPointer &- redZone
         let memory = try withErrno("open /proc/\(tid)/mem") { try FileDescriptor.open("/proc/\(tid)/mem", .readOnly, options: [.closeOnExec]) }
         defer { try? memory.close() }
         let pagemap = try withErrno("open /proc/\(tid)/pagemap") { try FileDescriptor.open("/proc/\(tid)/pagemap", .readOnly, options: [.closeOnExec]) }
@@ -32,6 +39,7 @@ public enum MemoryDigest {
             if shared && fileBacked { continue }  // the file's contents, whoever wrote them
             if mapping.path == "[vsyscall]" { continue }
             let pages = Int((mapping.end - mapping.start) / UInt64(pageSize))
+            let deadBelow = mapping.start <= stackPointer && stackPointer < mapping.end ? liveStack : 0
             var entries = [UInt64](repeating: 0, count: pages)
             let got = try entries.withUnsafeMutableBytes { buffer in
                 try pagemap.read(fromAbsoluteOffset: Int64(mapping.start / UInt64(pageSize) * 8), into: buffer, retryOnInterrupt: true)
@@ -42,10 +50,16 @@ public enum MemoryDigest {
                 if fileBacked && !shared && entry & fileBit != 0 { continue }  // not copied: the file's page
                 let address = mapping.start + UInt64(index * pageSize)
                 if excluded.contains(where: { address >= $0.0 && address < $0.0 + $0.1 }) { continue }
+                if address + UInt64(pageSize) <= deadBelow { continue }
                 let read = try page.withUnsafeMutableBytes { buffer in
                     try memory.read(fromAbsoluteOffset: Int64(bitPattern: address), into: buffer, retryOnInterrupt: true)
                 }
                 guard read == pageSize else { continue }
+                if deadBelow > address {
+                    page.withUnsafeMutableBytes { bytes in
+                        for offset in 0..<Int(deadBelow - address) { bytes[offset] = 0 }
+                    }
+                }
                 var pageHash: UInt64 = 0
                 var any: UInt64 = 0
                 for word in page {
@@ -73,7 +87,7 @@ public enum MemoryDigest {
         return hash
     }
 
-    private static let logPath = getenv("RR_SWIFT_DIGEST_LOG").map { String(cString: $0) }
+    private static let logPath = getenv("RR_SWIFT_DIGEST_LOG").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
 
     /// A digest of a byte string (the extended register state).
     public static func of(_ bytes: [UInt8]) -> UInt64 {

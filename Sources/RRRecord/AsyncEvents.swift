@@ -16,7 +16,7 @@ extension Recorder {
         var position = UserPosition(registers: registers, extendedStateDigest: try task.tracee.extendedStateDigest(),
                                     memoryDigest: 0, userTime: try task.tracee.userTime(),
                                     syscallBuffers: task.process.preload?.buffers ?? [])
-        position.memoryDigest = try MemoryDigest.compute(of: task.tid, excluding: position.unhashedMemory)
+        position.memoryDigest = try MemoryDigest.compute(of: task.tid, excluding: position.unhashedMemory, stackPointer: registers.rsp)
         return position
     }
 

@@ -31,7 +31,7 @@ extension Replayer {
                 debug("at 0x\(String(registers.rip, radix: 16)): the registers match, the extended state does not")
                 return false
             }
-            let matches = try MemoryDigest.compute(of: task.tracee.tid, excluding: excluded) == target.memoryDigest
+            let matches = try MemoryDigest.compute(of: task.tracee.tid, excluding: excluded, stackPointer: registers.rsp) == target.memoryDigest
             if !matches { debug("at 0x\(String(registers.rip, radix: 16)): registers and extended state match, memory does not") }
             return matches
         }
