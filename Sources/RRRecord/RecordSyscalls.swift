@@ -50,6 +50,7 @@ extension Recorder {
             task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec, patchedSite: patch.site)
             return
         }
+        if number == .clone { try UntracedClone.clear(task.tracee) }
         if number == .exit || number == .exit_group {
             // These never return: the event is complete at entry.
             try emit(.syscall(SyscallEvent(tid: task.tid, number: number, arguments: registers.syscallArguments,
@@ -63,6 +64,7 @@ extension Recorder {
     func syscallExit(_ task: RecordedTask) throws {
         guard let entry = task.pendingEntry else { return }  // exit of the exec that started this image
         task.pendingEntry = nil
+        if entry.spec.number == .clone { try UntracedClone.restore(task.tracee, flags: entry.arguments[0]) }
         if entry.madeAgainAfterStop {
             // The kernel's restart of a call a signal cut short, once the pending SIGSTOP's stop
             // has been handled: back to the syscall instruction with the call's number.

@@ -40,6 +40,8 @@ final class RecordedTask {
     var finalRegisters: Registers?
     /// A new task's first stop (SIGSTOP) has not arrived yet; it cannot run until it does.
     var awaitingInitialStop: Bool
+    /// The flags of the clone that made this task, to put back in rdi at its first stop (see UntracedClone).
+    var cloneFlagsToRestore: UInt64?
     /// Events recorded for this task since another task last ran (for fair switching).
     var eventsInARow = 0
     /// This thread's slice of its process's scratch area.

@@ -98,7 +98,7 @@ public final class Recorder {
             StopSignals.stopForwarding()
             StopSignals.takeBack(terminal)
         }
-        let tracee = try Spawner.spawn(path: program, arguments: arguments, environment: preloading(environment), options: spawnOptions)
+        let tracee = try Spawner.spawn(path: program, arguments: arguments, environment: preloading(environment, program: program), options: spawnOptions)
         StopSignals.forward(toGroup: tracee.tid)
         let main = RecordedTask(tracee: tracee, process: RecordedProcess(leader: tracee.tid), awaitingInitialStop: false)
         mainTid = main.tid
@@ -415,6 +415,7 @@ public final class Recorder {
         case .signal(let signal):
             if task.awaitingInitialStop && signal == .sigstop {
                 task.awaitingInitialStop = false
+                if let flags = task.cloneFlagsToRestore { try UntracedClone.restore(task.tracee, flags: flags) }
                 scheduler.makeReady(task)
                 return
             }
@@ -533,6 +534,7 @@ public final class Recorder {
         }
         let created = RecordedTask(tracee: Tracee(tid: child), process: process, awaitingInitialStop: true)
         created.seccompActive = task.seccompActive
+        if number == .clone && flags & UntracedClone.flag != 0 { created.cloneFlagsToRestore = flags }
         try inheritSyscallBuffering(parent: task, child: created, cloneFlags: SyscallBufferLayout.cloneFlags(number, arguments: entry.arguments),
                                     sharesThreadGroup: sharesThreadGroup)
         if sharesThreadGroup {
@@ -543,6 +545,7 @@ public final class Recorder {
         if let early = scheduler.takeEarlyStop(child) {
             if early == .signal(.sigstop) {
                 created.awaitingInitialStop = false
+                if let flags = created.cloneFlagsToRestore { try UntracedClone.restore(created.tracee, flags: flags) }
                 scheduler.makeReady(created)
             } else {
                 scheduler.queue(child, early)

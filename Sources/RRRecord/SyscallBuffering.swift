@@ -48,13 +48,26 @@ extension RecordedTask {
 }
 
 extension Recorder {
-    /// The environment with the preload library first in LD_PRELOAD (keeping the user's own).
-    func preloading(_ environment: [String]) -> [String] {
+    /// Sanitizer runtimes that check at start-up that they come first in the initial library
+    /// list, and abort otherwise (AddressSanitizer, ThreadSanitizer, as gcc links them).
+    static let runtimesThatComeFirst = ["libasan.so", "libtsan.so", "libhwasan.so"]
+
+    /// The environment with the preload library first in LD_PRELOAD (keeping the user's own),
+    /// after a sanitizer runtime that `program` needs and that must itself come first.
+    func preloading(_ environment: [String], program: String) -> [String] {
         guard let library = options.syscallBufferLibrary else { return environment }
         var result = environment.filter { !$0.hasPrefix("LD_PRELOAD=") }
         let existing = environment.last { $0.hasPrefix("LD_PRELOAD=") }.map { String($0.dropFirst("LD_PRELOAD=".count)) }
-        result.append("LD_PRELOAD=" + ([library] + (existing.map { [$0] } ?? [])).joined(separator: ":"))
+        let runtimes = Self.sanitizerRuntimes(of: program)
+        result.append("LD_PRELOAD=" + (runtimes + [library] + (existing.map { [$0] } ?? [])).joined(separator: ":"))
         return result
+    }
+
+    /// The libraries of `runtimesThatComeFirst` that the executable at `path` names (none when it
+    /// cannot be read as ELF: a script, or a program the kernel will refuse anyway).
+    static func sanitizerRuntimes(of path: String) -> [String] {
+        guard let bytes = try? ProcFiles.read(path), let image = ElfImage(bytes) else { return [] }
+        return image.neededLibraries.filter { name in runtimesThatComeFirst.contains { name.hasPrefix($0) } }
     }
 
     /// Sends the records the thread buffered since its last flush, and empties its buffer when the

@@ -78,6 +78,7 @@ extension Replayer {
         guard stop == .syscall else { throw divergence(event.summary(withArguments: false), describeStop(stop, task)) }
         var registers = try task.tracee.registers()
         registers.rax = UInt64(bitPattern: event.result)
+        if event.number == .clone { registers.syscallArguments = entry.syscallArguments }  // the flags as the program had them (UntracedClone)
         try task.tracee.setRegisters(registers)
         try noteSyscallBuffering(event, on: task)
         if RegisterLog.isEnabled { RegisterLog.note(task.tracee, as: task.recordedTid, "exit", try task.tracee.registers()) }

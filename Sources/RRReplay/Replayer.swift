@@ -329,6 +329,7 @@ public final class Replayer {
         let registers = try reachSyscallEntry(task, number: created.number, arguments: created.arguments,
                                               digest: created.entryDigest) { "\(created.number.name) creating a task" }
         task.position = .inSyscall(entry: registers)
+        if created.number == .clone { try UntracedClone.clear(task.tracee) }
         let signal = task.pendingSignal
         task.pendingSignal = 0
         try task.tracee.resume(.toSyscall, signal: signal)
@@ -337,6 +338,7 @@ public final class Replayer {
         let childTid = Tid(Int32(truncatingIfNeeded: try task.tracee.eventMessage()))
         let (_, first) = try Stop.wait(for: childTid)
         guard first == .signal(.sigstop) else { throw divergence("a new task's first stop", "\(first)") }
+        if created.number == .clone { try UntracedClone.restore(Tracee(tid: childTid), flags: created.arguments[0]) }
         let child = ReplayTask(tracee: Tracee(tid: childTid), recordedTid: created.child, position: .initial)
         tasks[created.child] = child
         try inheritSyscallBuffering(parent: task, child: child,
