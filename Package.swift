@@ -42,7 +42,7 @@ let package = Package(
             "RRRecord", "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "rr-trace-writer", dependencies: [
-            "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "RRTrace", "CRRShims", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "rr-replayer", dependencies: [
             "RRReplay", "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),

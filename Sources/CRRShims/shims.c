@@ -248,6 +248,14 @@ int rr_shim_pin_to_cpu(int cpu) {
     return sched_setaffinity(0, sizeof set, &set);
 }
 
+int rr_shim_avoid_cpu(int cpu) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -errno;
+    if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set) || CPU_COUNT(&set) < 2) return 1;
+    CPU_CLR(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : -errno;
+}
+
 uint64_t rr_shim_rdtsc(void) {
     uint32_t lo, hi;
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));

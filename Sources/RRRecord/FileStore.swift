@@ -44,18 +44,25 @@ final class FileStore {
     }
 
     /// Everything up to end of file; it grows by what the kernel returns, not by the size stat
-    /// claimed (a file may change while it is read).
+    /// claimed (a file may change while it is read). Read straight into the result, sized by
+    /// fstat: a library is one or two reads, not dozens of 64 KiB pieces appended.
     private static func readWhole(_ descriptor: Int32, displayPath: String) throws -> [UInt8] {
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var info = stat()
+        let expected = fstat(descriptor, &info) == 0 ? max(Int(info.st_size), 0) : 0
+        var result = [UInt8](repeating: 0, count: expected + 1)  // one byte more, to see the end without another call
+        var length = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(result.count)) }
+            if length == result.count { result += [UInt8](repeating: 0, count: max(result.count, 1 << 16)) }
+            let n = result.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + length, $0.count - length, off_t(length)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw RRError.system(call: "read", errno: errno, detail: displayPath)
             }
-            if n == 0 { return result }
-            result += chunk[0..<n]
+            if n == 0 {
+                result.removeSubrange(length...)
+                return result
+            }
+            length += n
         }
     }
 }

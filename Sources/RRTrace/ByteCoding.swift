@@ -11,6 +11,13 @@ public struct ByteWriter {
     public mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
     public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
     public mutating func raw(_ value: [UInt8]) { bytes += value }
+    public var count: Int { bytes.count }
+    /// Overwrites the four bytes at `offset` (a length known only after what follows it).
+    public mutating func setU32(_ value: UInt32, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset..<offset + 4, with: $0) }
+    }
+    /// Empties the writer, keeping its storage for what comes next.
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
     /// A u32 length followed by the bytes.
     public mutating func blob(_ value: [UInt8]) {
         u32(UInt32(value.count))

@@ -46,13 +46,19 @@ extension Message {
 
     /// The framed bytes of this message.
     public func framed() -> [UInt8] {
-        var payload = ByteWriter()
-        encodePayload(into: &payload)
-        var frame = ByteWriter(capacity: payload.bytes.count + Message.frameHeaderSize)
-        frame.u8(kind.rawValue)
-        frame.u32(UInt32(payload.bytes.count))
-        frame.raw(payload.bytes)
-        return frame.bytes
+        var out = ByteWriter()
+        frame(into: &out)
+        return out.bytes
+    }
+
+    /// Appends the framed bytes of this message to `out`: the payload is encoded in place, and
+    /// its length filled in after it, so a large file content or syscall result is copied once.
+    public func frame(into out: inout ByteWriter) {
+        let start = out.count
+        out.u8(kind.rawValue)
+        out.u32(0)
+        encodePayload(into: &out)
+        out.setU32(UInt32(out.count - start - Message.frameHeaderSize), at: start + 1)
     }
 
     func encodePayload(into out: inout ByteWriter) {

@@ -23,11 +23,27 @@ public final class StreamWriter {
     }
 
     /// Adds message bytes; writes a block each time `blockTarget` bytes have accumulated, so a
-    /// large message spans several blocks and no block grows past the reader's limits.
-    public func append(_ bytes: [UInt8]) throws {
-        pending += bytes
-        while pending.count >= StreamFormat.blockTarget { try flushBlock(flags: [], count: StreamFormat.blockTarget) }
+    /// large message spans several blocks and no block grows past the reader's limits. Whole
+    /// blocks are cut straight from `bytes`: only the tail shorter than a block waits in
+    /// `pending`, which so never holds (or shifts down) a large message.
+    public func append(_ bytes: ArraySlice<UInt8>) throws {
+        var start = bytes.startIndex
+        if !pending.isEmpty {
+            let take = min(bytes.endIndex - start, StreamFormat.blockTarget - pending.count)
+            pending += bytes[start..<start + take]
+            start += take
+            guard pending.count == StreamFormat.blockTarget else { return }
+            try writeBlock(pending, flags: [])
+            pending.removeAll(keepingCapacity: true)
+        }
+        while bytes.endIndex - start >= StreamFormat.blockTarget {
+            try writeBlock(Array(bytes[start..<start + StreamFormat.blockTarget]), flags: [])
+            start += StreamFormat.blockTarget
+        }
+        pending += bytes[start...]
     }
+
+    public func append(_ bytes: [UInt8]) throws { try append(bytes[...]) }
 
     public var hasPending: Bool { !pending.isEmpty }
     private var lastBlockTime = time(nil)
@@ -68,14 +84,16 @@ public final class StreamWriter {
         try flushBlock(flags: .final)
     }
 
-    private func flushBlock(flags: StreamFormat.BlockFlags, count: Int? = nil) throws {
-        let size = count ?? pending.count
-        let raw = Array(pending[0..<size])
+    private func flushBlock(flags: StreamFormat.BlockFlags) throws {
+        try writeBlock(pending, flags: flags)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func writeBlock(_ raw: [UInt8], flags: StreamFormat.BlockFlags) throws {
         let stored = try compression.compress(raw)
-        try write(StreamFormat.encodeBlock(sequence: sequence, flags: flags, rawSize: size, stored: stored))
-        rawBytes += UInt64(size)
+        try write(StreamFormat.encodeBlock(sequence: sequence, flags: flags, rawSize: raw.count, stored: stored))
+        rawBytes += UInt64(raw.count)
         sequence += 1
-        pending.removeSubrange(0..<size)
         lastBlockTime = time(nil)
     }
 

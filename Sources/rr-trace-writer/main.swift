@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRRShims
 import RRCore
 import RRTrace
 import SystemPackage
@@ -23,6 +24,9 @@ struct TraceWriter: ParsableCommand {
     @Option(name: .customLong("block-cache"), help: "A directory where compressed blocks of mapped files are kept between recordings.")
     var blockCache: String?
 
+    @Option(name: .customLong("avoid-cpu"), help: "Run on any allowed CPU but this one (the program's and the supervisor's), when there is another.")
+    var avoidCpu: Int32?
+
     @Option(name: .customLong("report-peak-rss"), help: "At exit, append \"rr-trace-writer KIB\" (peak resident memory) to this file.")
     var reportPeakRss: String?
 
@@ -32,6 +36,11 @@ struct TraceWriter: ParsableCommand {
         // timeout(1) signalling its whole group, must not cut the trace short of its final block.
         // The supervisor, which gets these signals too, passes them on to the program.
         for signal in [SIGINT, SIGTERM, SIGHUP] { Glibc.signal(signal, SIG_IGN) }
+        // Compression then overlaps the program instead of taking turns with it on its CPU.
+        if let avoidCpu {
+            let status = rr_shim_avoid_cpu(avoidCpu)
+            if status < 0 { reportError(tool: "rr-trace-writer", "warning: could not leave CPU \(avoidCpu) to the program: \(String(cString: strerror(-status)))") }
+        }
         do {
             let fd: FileDescriptor
             if output == "-" {
@@ -123,7 +132,7 @@ struct MessagePump {
                 if kind != Message.Kind.header.rawValue { receivedNothing.value = false }
                 if kind == Message.Kind.fileContent.rawValue && length >= 32 {
                     // File contents go in blocks of their own, which the cache may hold already.
-                    try writer.append(Array(pending[0..<complete]))
+                    try writer.append(pending[0..<complete])
                     let frameEnd = complete + Message.frameHeaderSize + length
                     let hash = ContentHash(bytes: Array(pending[(complete + 5)..<(complete + 37)]))
                     try writer.appendFileContent(Array(pending[complete..<frameEnd]), hash: hash, cache: cache)
@@ -134,7 +143,7 @@ struct MessagePump {
                 complete += Message.frameHeaderSize + length
             }
             if complete > 0 {
-                try writer.append(Array(pending[0..<complete]))
+                try writer.append(pending[0..<complete])
                 pending.removeSubrange(0..<complete)
             }
             if let framingError { throw framingError }

@@ -78,6 +78,10 @@ void rr_shim_take_back_terminal(int fd);
 /// Pin the calling thread to one CPU (sched_setaffinity).
 int rr_shim_pin_to_cpu(int cpu);
 
+/// Narrows the calling thread's allowed CPUs to all but `cpu`: 0 when done, 1 when no other CPU
+/// is allowed (nothing changed), -errno on failure.
+int rr_shim_avoid_cpu(int cpu);
+
 /* 0 if an unprivileged seccomp filter can be installed here, else the errno (tried in a child). */
 int rr_shim_probe_seccomp(void);
 
