@@ -9,6 +9,7 @@ public enum MachineInfo {
     public static var cpuModel: String {
         guard let file = fopen("/proc/cpuinfo", "r") else { return "unknown" }
         defer { fclose(file) }
+        let keys = ["vendor_id", "model name", "cpu family", "model", "stepping"]
         var fields: [String: String] = [:]
         var line: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
@@ -17,10 +18,11 @@ public enum MachineInfo {
             if text == "\n" { break }  // end of CPU 0's block
             let parts = text.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            fields[parts[0].trimmingCharacters] = parts[1].trimmingCharacters
+            // Only the wanted values are trimmed: the flags line alone is over a thousand characters.
+            let key = parts[0].trimmingCharacters
+            if keys.contains(key) { fields[key] = parts[1].trimmingCharacters }
         }
         free(line)
-        let keys = ["vendor_id", "model name", "cpu family", "model", "stepping"]
         return keys.map { "\($0)=\(fields[$0] ?? "?")" }.joined(separator: "; ")
     }
 
