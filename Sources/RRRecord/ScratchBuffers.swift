@@ -104,10 +104,18 @@ enum ScratchBuffers {
         return result == Int64(bitPattern: base)
     }
 
+    /// A signal that comes while the thread is rewound onto its syscall (an interval timer's
+    /// SIGALRM, pending as the injected mmap returns) is held back and raised again later, as a
+    /// signal that lands in the buffering code is: the program never sees the injected call.
     private static func runToSyscallStop(_ task: RecordedTask) throws {
-        try task.tracee.resume(.toSyscall)
-        let (_, stop) = try Stop.wait(for: task.tid)
-        guard stop == .syscall else {
+        while true {
+            try task.tracee.resume(.toSyscall)
+            let (_, stop) = try Stop.wait(for: task.tid)
+            if stop == .syscall { return }
+            if case .signal(let signal) = stop, signal != .sigstop, signal != .sigkill, task.deferredSignal == nil {
+                task.deferredSignal = (signal, try task.tracee.siginfo())
+                continue
+            }
             throw RRError.system(call: "scratch mapping", errno: 0, detail: "tid \(task.tid) stopped with \(stop)")
         }
     }

@@ -112,7 +112,7 @@ final class FileCache {
     /// if it is ours and identical; anything else is replaced atomically (temporary name, then
     /// rename). The files are executable by their owner only.
     private func writeUnlessPresent(_ path: String, _ bytes: [UInt8]) throws {
-        if let present = Self.readIfOurs(path), present == bytes { return }
+        if let present = Self.readIfOurs(path), present.hasSameBytes(as: bytes) { return }
         let temporary = "\(path).\(getpid()).tmp"
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o700)

@@ -35,7 +35,7 @@ extension Replayer {
         let actual = recorded > flush.offset
             ? try task.tracee.readMemory(at: base + SyscallBufferLayout.headerSize + UInt64(flush.offset), count: Int(recorded - flush.offset))
             : []
-        guard recorded == expected, actual == flush.records else {
+        guard recorded == expected, actual.hasSameBytes(as: flush.records) else {
             if let output = Self.differingOutput(recorded: flush.records, replayed: actual) {
                 throw divergence("buffered \(output.number.name) (call \(output.index + 1) of \(flush.calls.count) in the flush) output digest \(OutputDigest.text(output.expected))",
                                  "output digest \(OutputDigest.text(output.actual)): the program wrote different bytes")
