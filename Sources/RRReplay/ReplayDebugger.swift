@@ -18,7 +18,8 @@ public final class ReplayDebugger {
     /// EFLAGS.TF is bit 8: bit 0 of the word's second byte.
     static let trapFlagInSecondByte: UInt8 = 0x01
     /// si_code of a SIGTRAP: SI_KERNEL for int3, TRAP_TRACE for a single step, TRAP_HWBKPT for a debug register.
-    static let kernelTrap: Int32 = 0x80, traceTrap: Int32 = 2, hardwareTrap: Int32 = 4
+    /// TRAP_BRKPT is what the kernel says for a debug exception whose status register names no cause.
+    static let kernelTrap: Int32 = 0x80, breakpointTrap: Int32 = 1, hardwareTrap: Int32 = 4
     static let siginfoCodeOffset = 8
 
     /// What a thread asked to step is doing.
@@ -95,9 +96,13 @@ public final class ReplayDebugger {
             registers.rip -= 1
             try task.tracee.setRegisters(registers)
             reason = .softwareBreakpoint
-        } else if code == Self.hardwareTrap, target.hardwareBreakpoints.contains(registers.rip) {
+        } else if code == Self.hardwareTrap || code == Self.breakpointTrap, target.hardwareBreakpoints.contains(registers.rip) {
             reason = .hardwareBreakpoint
-        } else if stepping, code == Self.traceTrap {
+        } else if stepping, code > 0, code != Self.kernelTrap {
+            // TRAP_TRACE as a rule; but a debug exception whose status register lacks the
+            // single-step bit (which a hypervisor may lose) gives TRAP_BRKPT, and once in CI, under
+            // load, a step's SIGTRAP went unclaimed. The thread was stepped, so any trap that is
+            // not an int3 (SI_KERNEL) nor sent by a process (code <= 0) is the step's end.
             reason = .signal(GdbSession.sigtrap)
         } else {
             return false

@@ -229,7 +229,10 @@ public final class Replayer {
             return "syscall \(number)"
         case .signal(let signal):
             let rip = (try? task.tracee.registers())?.rip ?? 0
-            return "signal \(signal) at 0x\(String(rip, radix: 16))"
+            // si_code tells a kernel fault, a trap and a signal a process sent apart.
+            let siginfo = (try? task.tracee.siginfo()) ?? []
+            let code = siginfo.count >= 12 ? " (si_code \(siginfo.loadLittleEndian(Int32.self, at: 8)))" : ""
+            return "signal \(signal)\(code) at 0x\(String(rip, radix: 16))"
         case let .exited(code, _): return "the task exiting with status \(code)"
         case let .killed(signal, _): return "the task killed by \(signal)"
         case .exec: return "an exec"
