@@ -61,3 +61,23 @@ size_t rr_movable_length(const uint8_t *code, size_t available, size_t needed) {
     }
     return length;
 }
+
+int rr_random_instruction_at(const uint8_t *code, size_t length, size_t offset) {
+    ZydisDecoder decoder;
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    size_t position = 0;
+    while (position < offset) {
+        ZydisDecodedInstruction instruction;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, code + position, length - position, &instruction)))
+            return 0;
+        position += instruction.length;
+    }
+    if (position != offset) return 0;
+    ZydisDecodedInstruction instruction;
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, code + offset, length - offset, &instruction))) return 0;
+    switch (instruction.mnemonic) {
+    case ZYDIS_MNEMONIC_RDRAND: return 1;
+    case ZYDIS_MNEMONIC_RDSEED: return 2;
+    default: return 0;
+    }
+}

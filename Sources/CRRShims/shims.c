@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -314,4 +315,22 @@ int rr_shim_tgkill(pid_t tgid, pid_t tid, int sig) {
 int rr_shim_sha256(const uint8_t *bytes, size_t count, uint8_t out[32]) {
     unsigned int length = 32;
     return EVP_Digest(bytes, count, out, &length, EVP_sha256(), NULL) == 1 && length == 32 ? 0 : -1;
+}
+
+long rr_shim_find_bytes(const void *haystack, size_t length, const void *needle, size_t needle_length) {
+    const void *found = memmem(haystack, length, needle, needle_length);
+    return found ? (long)((const char *)found - (const char *)haystack) : -1;
+}
+
+int rr_shim_random_bytes(void *out, size_t count) {
+    size_t done = 0;
+    while (done < count) {
+        ssize_t n = getrandom((char *)out + done, count - done, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        done += (size_t)n;
+    }
+    return 0;
 }

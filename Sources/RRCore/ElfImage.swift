@@ -83,6 +83,57 @@ public struct ElfImage {
         } ?? [:]
     }
 
+    /// A loadable or other segment from the program header table.
+    public struct Segment {
+        public let type: UInt32, flags: UInt32, fileOffset: UInt64, address: UInt64, fileSize: UInt64
+        public var isExecutable: Bool { type == UInt32(PT_LOAD) && flags & UInt32(PF_X) != 0 }
+        /// The file offset of `address`, when it lies in the segment's file-backed part.
+        public func fileOffset(of address: UInt64) -> UInt64? {
+            address >= self.address && address - self.address < fileSize ? fileOffset + (address - self.address) : nil
+        }
+    }
+
+    /// The program headers whose file parts lie inside the image.
+    public var segments: [Segment] {
+        withElf { elf in
+            var count = 0
+            guard elf_getphdrnum(elf, &count) == 0 else { return nil }
+            var found: [Segment] = []
+            for index in 0..<count {
+                var header = GElf_Phdr()
+                guard gelf_getphdr(elf, Int32(index), &header) != nil, header.p_offset <= UInt64(bytes.count),
+                      header.p_filesz <= UInt64(bytes.count) - header.p_offset else { continue }
+                found.append(Segment(type: header.p_type, flags: header.p_flags, fileOffset: header.p_offset,
+                                     address: header.p_vaddr, fileSize: header.p_filesz))
+            }
+            return found
+        } ?? []
+    }
+
+    /// The file offsets where functions start in executable segments, ascending: the initial
+    /// locations of the unwind table's entries (PT_GNU_EH_FRAME, the .eh_frame_hdr search table
+    /// every gcc- or clang-built image has). Only the usual encoding (a 4-byte count, entries of
+    /// two 4-byte offsets from the table's start) is read; any other gives none.
+    public var functionStartOffsets: [Int] {
+        let segments = self.segments
+        guard let table = segments.first(where: { $0.type == UInt32(PT_GNU_EH_FRAME) }), table.fileSize >= 12 else { return [] }
+        let start = Int(table.fileOffset), end = start + Int(table.fileSize)
+        let version: UInt8 = 1, pointerEncoding: UInt8 = 0x1b, countEncoding: UInt8 = 0x03, entryEncoding: UInt8 = 0x3b
+        guard bytes[start] == version, bytes[start + 1] == pointerEncoding, bytes[start + 2] == countEncoding,
+              bytes[start + 3] == entryEncoding else { return [] }
+        let count = Int(bytes.loadLittleEndian(UInt32.self, at: start + 8))
+        guard count <= (end - start - 12) / 8 else { return [] }
+        let executable = segments.filter(\.isExecutable)
+        var offsets: [Int] = []
+        offsets.reserveCapacity(count)
+        for index in 0..<count {
+            let relative = Int32(bitPattern: bytes.loadLittleEndian(UInt32.self, at: start + 12 + index * 8))
+            let address = table.address &+ UInt64(bitPattern: Int64(relative))
+            if let offset = executable.lazy.compactMap({ $0.fileOffset(of: address) }).first { offsets.append(Int(offset)) }
+        }
+        return offsets.sorted()
+    }
+
     /// A section's contents as libelf reads them, with its entry count and linked string table.
     private struct Section {
         let data: UnsafeMutablePointer<Elf_Data>

@@ -159,9 +159,22 @@ public struct TaskCreatedEvent: Equatable, Sendable {
     }
 }
 
-/// An instruction the supervisor trapped and emulated (RDTSC, RDTSCP), with the values it produced.
+/// An instruction the supervisor trapped and emulated, with the values it produced: RDTSC and
+/// RDTSCP (trapped by PR_SET_TSC) give rax, rdx and for RDTSCP rcx; RDRAND and RDSEED (patched to
+/// a trap, see `RandomInstruction`) give the value in `rax`, and the patched instruction itself says
+/// which register it goes to.
 public struct InstructionTrapEvent: Equatable, Sendable {
-    public enum Kind: UInt8, Sendable { case rdtsc = 1, rdtscp = 2 }
+    public enum Kind: UInt8, Sendable {
+        case rdtsc = 1, rdtscp = 2, rdrand = 3, rdseed = 4
+        public var name: String {
+            switch self {
+            case .rdtsc: "rdtsc"
+            case .rdtscp: "rdtscp"
+            case .rdrand: "rdrand"
+            case .rdseed: "rdseed"
+            }
+        }
+    }
     public var tid: Tid
     public var kind: Kind
     public var rip: UInt64
@@ -334,7 +347,7 @@ public enum TraceEvent: Equatable, Sendable {
         switch self {
         case let .exec(e): "exec \(e.executable.path)"
         case let .syscall(e): "syscall \(e.number.name)(\(e.arguments.prefix(3).map { "0x" + String($0, radix: 16) }.joined(separator: ", "))...) = \(e.result)"
-        case let .instructionTrap(e): "\(e.kind == .rdtsc ? "rdtsc" : "rdtscp") at 0x\(String(e.rip, radix: 16))"
+        case let .instructionTrap(e): "\(e.kind.name) at 0x\(String(e.rip, radix: 16))"
         case let .signal(e):
             if case let .userSpace(position) = e.position { "signal \(e.signal) at 0x\(String(position.registers.rip, radix: 16))" } else { "signal \(e.signal)" }
         case let .preemption(e): "preemption at 0x\(String(e.position.registers.rip, radix: 16))"

@@ -32,7 +32,7 @@ public struct Registers: Equatable, Sendable {
 
     private static func index(_ name: String) -> Int { names.firstIndex(of: name)! }
     private static let raxIndex = index("rax"), origRaxIndex = index("orig_rax"), ripIndex = index("rip")
-    private static let rspIndex = index("rsp"), rdxIndex = index("rdx"), rcxIndex = index("rcx")
+    private static let rspIndex = index("rsp"), rdxIndex = index("rdx"), rcxIndex = index("rcx"), eflagsIndex = index("eflags")
     private static let argIndices = ["rdi", "rsi", "rdx", "r10", "r8", "r9"].map(index)
 
     public var rax: UInt64 { get { words[Self.raxIndex] } set { words[Self.raxIndex] = newValue } }
@@ -40,6 +40,16 @@ public struct Registers: Equatable, Sendable {
     public var rdx: UInt64 { get { words[Self.rdxIndex] } set { words[Self.rdxIndex] = newValue } }
     public var origRax: UInt64 { get { words[Self.origRaxIndex] } set { words[Self.origRaxIndex] = newValue } }
     public var rip: UInt64 { get { words[Self.ripIndex] } set { words[Self.ripIndex] = newValue } }
+    public var eflags: UInt64 { get { words[Self.eflagsIndex] } set { words[Self.eflagsIndex] = newValue } }
+
+    /// The general-purpose registers in the order x86 encodes them (a ModRM or REX register number).
+    private static let encodingOrder = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                        "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"].map(index)
+    /// The general-purpose register that x86 encodes as `number` (0-15).
+    public subscript(encoded number: Int) -> UInt64 {
+        get { words[Self.encodingOrder[number]] }
+        set { words[Self.encodingOrder[number]] = newValue }
+    }
     public var rsp: UInt64 { get { words[Self.rspIndex] } set { words[Self.rspIndex] = newValue } }
 
     /// The six syscall argument registers in ABI order (rdi, rsi, rdx, r10, r8, r9).

@@ -23,7 +23,7 @@ extension TraceEvent {
             fields += [("syscall", .string(e.number.name)), ("child", .int(Int64(e.child.rawValue))),
                        ("arguments", .array(e.arguments.map(hex)))]
         case let .instructionTrap(e):
-            fields += [("instruction", .string(e.kind == .rdtsc ? "rdtsc" : "rdtscp")), ("rip", hex(e.rip)),
+            fields += [("instruction", .string(e.kind.name)), ("rip", hex(e.rip)),
                        ("rax", hex(e.rax)), ("rdx", hex(e.rdx))]
         case let .signal(e):
             fields += [("signal", .string(e.signal.description)), ("number", .int(Int64(e.signal.rawValue))),

@@ -14,6 +14,9 @@ final class FileStore {
     /// times, and each would otherwise be read and hashed again.
     private var known: [FileIdentity: (hash: ContentHash, size: UInt64)] = [:]
 
+    /// Where each stored ELF file's code has RDRAND or RDSEED (file offsets), found as it is read.
+    private var randomInstructions: [ContentHash: [Int]] = [:]
+
     struct FileIdentity: Hashable {
         var device: UInt64, inode: UInt64, size: Int64, modifiedSeconds: Int, modifiedNanoseconds: Int
     }
@@ -30,9 +33,13 @@ final class FileStore {
         if let cached = known[identity] { return MappedFile(path: displayPath, hash: cached.hash, size: cached.size) }
         let bytes = try Self.readWhole(descriptor, displayPath: displayPath)
         let file = try store(bytes: bytes, displayPath: displayPath)
+        if randomInstructions[file.hash] == nil { randomInstructions[file.hash] = RandomInstructionSites.find(in: bytes) }
         if identity.size == Int64(bytes.count) { known[identity] = (file.hash, file.size) }
         return file
     }
+
+    /// The file offsets of RDRAND and RDSEED instructions in a file stored from a descriptor.
+    func randomInstructionOffsets(of file: MappedFile) -> [Int] { randomInstructions[file.hash] ?? [] }
 
     /// Stores content the recorder assembled itself (a file rebuilt from the program's memory).
     func store(bytes: [UInt8], displayPath: String) throws -> MappedFile {

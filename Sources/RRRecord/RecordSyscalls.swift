@@ -9,6 +9,7 @@ import Glibc
 extension Recorder {
     /// ERESTARTNOINTR: the kernel makes the call again after any signal, handler or not.
     static let restartNoIntr = 513
+    static let protExec: UInt64 = 0x4
 
     func syscallEntry(_ task: RecordedTask) throws {
         var registers = try task.tracee.registers()
@@ -115,6 +116,10 @@ extension Recorder {
             if [1, 3].contains(arguments[3] & 0xf), arguments[2] & 0x2 != 0, let file = event.mappedFile {
                 warnAboutSharedFile(file.path)
             }
+            if arguments[2] & Self.protExec != 0, let file = event.mappedFile {
+                event.writes = try patchRandomInstructions(task, file: file, address: UInt64(bitPattern: result),
+                                                           length: arguments[1], fileOffset: arguments[5])
+            }
         }
         event.outputDigest = try OutputDigest.digest(of: number, arguments: arguments, result: result, memory: task.tracee)
         if (number == .write || number == .writev) && result > 0 {
@@ -146,6 +151,11 @@ extension Recorder {
     func signalStop(_ task: RecordedTask, _ signal: SignalNumber) throws -> Stop? {
         let registers = try task.tracee.registers()
         if signal == .sigsegv, let trap = try emulateTimestampCounter(task, registers) {
+            try flushSyscallBuffer(task)
+            try emit(.instructionTrap(trap))
+            return nil
+        }
+        if signal == .sigill, let trap = try emulateRandomInstruction(task, registers) {
             try flushSyscallBuffer(task)
             try emit(.instructionTrap(trap))
             return nil

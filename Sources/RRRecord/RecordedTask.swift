@@ -16,6 +16,8 @@ final class RecordedProcess {
     /// Whether another process may run in this address space (a clone with CLONE_VM but not
     /// CLONE_THREAD); reset by exec. A vfork parent is not marked: it waits in the kernel.
     var sharesAddressSpace = false
+    /// Where RDRAND and RDSEED were patched into traps in this address space (inherited by fork, reset by exec).
+    var randomInstructionSites: Set<UInt64> = []
     init(leader: Tid, outputs: OutputStreams = OutputStreams()) {
         self.leader = leader
         self.outputs = outputs

@@ -473,6 +473,7 @@ public final class Recorder {
         task.tracee.forgetAddressSpace()
         task.process.hasScratch = false
         task.process.preload = nil
+        task.process.randomInstructionSites = []
         task.process.sharesAddressSpace = false
         task.buffer = nil
         task.flushedBytes = 0
@@ -525,6 +526,7 @@ public final class Recorder {
             // A new process gets a copy of the descriptor table (CLONE_FILES sharing is approximated).
             process = RecordedProcess(leader: child, outputs: task.process.outputs)
             process.hasScratch = task.process.hasScratch  // a copy (or, for vfork, the same) address space
+            process.randomInstructionSites = task.process.randomInstructionSites
             if flags & 0x100 == 0 && number != .vfork { process.preload = task.process.preload?.copy() }  // not CLONE_VM
             let cloneFlags = SyscallBufferLayout.cloneFlags(number, arguments: entry.arguments)
             if SyscallBufferLayout.sharesMemoryOnly(cloneFlags: cloneFlags) {

@@ -57,6 +57,8 @@ extension Replayer {
             if let file = event.mappedFile, event.number == .mmap {
                 try fillMapping(event, file: file, in: task)
                 try mapPastEndOfFile(event, file: file, on: task, exit: exitRegisters)
+                // The recorder's patches of RDRAND and RDSEED in the mapping (RandomInstruction).
+                for write in event.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
             }
         } else {
             exitRegisters.rax = UInt64(bitPattern: event.result)
@@ -139,10 +141,11 @@ extension Replayer {
     }
 
     func replayInstructionTrap(_ trap: InstructionTrapEvent, on task: ReplayTask) throws {
+        if trap.kind == .rdrand || trap.kind == .rdseed { return try replayRandomInstruction(trap, on: task) }
         let stop = try nextStop(task)
         let registers = try task.tracee.registers()
         guard stop == .signal(.sigsegv), registers.rip == trap.rip else {
-            throw divergence("rdtsc at 0x\(String(trap.rip, radix: 16))", describeStop(stop, task))
+            throw divergence("\(trap.kind.name) at 0x\(String(trap.rip, radix: 16))", describeStop(stop, task))
         }
         var updated = registers
         updated.rax = trap.rax
@@ -151,6 +154,22 @@ extension Replayer {
         updated.rip += trap.kind == .rdtsc ? 2 : 3
         try task.tracee.setRegisters(updated)
         RegisterLog.note(task.tracee, as: task.recordedTid, "rdtsc", updated)
+        task.position = .stopped
+        task.lastSyscall = nil
+    }
+
+    /// A patched RDRAND or RDSEED traps (SIGILL at its ud2) and gets the recorded value.
+    private func replayRandomInstruction(_ trap: InstructionTrapEvent, on task: ReplayTask) throws {
+        let stop = try nextStop(task)
+        var registers = try task.tracee.registers()
+        let code = (try? task.tracee.readMemory(at: registers.rip, count: RandomInstruction.maximumLength)) ?? []
+        guard stop == .signal(.sigill), registers.rip == trap.rip, let instruction = RandomInstruction(patched: code[...]),
+              instruction.kind == trap.kind else {
+            throw divergence("\(trap.kind.name) at 0x\(String(trap.rip, radix: 16))", describeStop(stop, task))
+        }
+        instruction.apply(value: trap.rax, to: &registers)
+        try task.tracee.setRegisters(registers)
+        RegisterLog.note(task.tracee, as: task.recordedTid, trap.kind.name, registers)
         task.position = .stopped
         task.lastSyscall = nil
     }

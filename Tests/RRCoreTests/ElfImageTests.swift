@@ -145,4 +145,23 @@ import RRCore
         #expect(try #require(ElfImage(Array(bytes.prefix(64)))).neededLibraries.isEmpty)
         #expect(try #require(ElfImage([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0xff, count: 120))).neededLibraries.isEmpty)
     }
+
+    /// The unwind table's function starts include libc's exported functions (each symbol's address
+    /// turned into a file offset through its executable segment), ascending and inside the file.
+    @Test func functionStartsOfLibcIncludeItsExportedFunctions() throws {
+        let path = "/lib/x86_64-linux-gnu/libc.so.6"
+        let bytes = [UInt8](try #require(FileManager.default.contents(atPath: path)))
+        let image = try #require(ElfImage(bytes))
+        let starts = image.functionStartOffsets
+        #expect(starts.count > 1000)
+        #expect(starts == starts.sorted() && starts.allSatisfy { $0 > 0 && $0 < bytes.count })
+        let executable = image.segments.filter(\.isExecutable)
+        let symbols = image.dynamicSymbols
+        for name in ["malloc", "free", "memcpy", "printf", "write"] {
+            let address = try #require(symbols[name], "\(name) not in libc's dynamic symbols")
+            let offset = try #require(executable.lazy.compactMap { $0.fileOffset(of: address) }.first)
+            #expect(starts.contains(Int(offset)), "\(name) at file offset 0x\(String(offset, radix: 16)) is not a function start")
+        }
+        #expect(ElfImage(Array(bytes.prefix(64)))?.functionStartOffsets ?? [] == [])
+    }
 }

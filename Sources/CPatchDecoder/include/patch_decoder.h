@@ -14,4 +14,9 @@ size_t rr_movable_length(const uint8_t *code, size_t available, size_t needed);
  * touch rax or branch: then the site always makes that syscall. */
 int rr_loads_syscall_number(const uint8_t *before, size_t length, uint32_t number);
 
+/* Whether, decoding whole instructions from `code` (the start of a function), one starts exactly
+ * at `offset` and is RDRAND (returns 1) or RDSEED (returns 2) of a register; 0 otherwise. The
+ * check that the bytes found by a search are an instruction and not the middle of another. */
+int rr_random_instruction_at(const uint8_t *code, size_t length, size_t offset);
+
 #endif

@@ -121,4 +121,10 @@ int rr_shim_tgkill(pid_t tgid, pid_t tid, int sig);
 /// Stops a perf event from counting (PERF_EVENT_IOC_DISABLE); 0 or -errno.
 int rr_shim_disable_perf_event(int fd);
 
+/// The offset of the first `needle` in `haystack` (memmem, a GNU extension), or -1.
+long rr_shim_find_bytes(const void *haystack, size_t length, const void *needle, size_t needle_length);
+
+/// `count` bytes from the kernel's random source (getrandom); 0 or -errno.
+int rr_shim_random_bytes(void *out, size_t count);
+
 #endif
