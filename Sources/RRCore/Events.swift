@@ -63,6 +63,9 @@ public struct ExecEvent: Equatable, Sendable {
     /// When a thread other than the main one called execve: its tid before the exec. The kernel
     /// kills the other threads and gives the execing thread the main thread's tid (`tid`).
     public var formerTid: Tid?
+    /// The recorder's patches of RDRAND and RDSEED in the executable's code (`RandomInstruction`),
+    /// made at the exec stop; replay makes them at the same point.
+    public var writes: [MemoryWrite] = []
     public init(tid: Tid, executable: MappedFile, interpreter: MappedFile?, arguments: [String],
                 environment: [String], registers: Registers, stackBytes: [UInt8]) {
         self.init(tid: tid, executable: executable, interpreter: interpreter, arguments: arguments.map { Array($0.utf8) },

@@ -81,6 +81,20 @@ extension Recorder {
         return writes
     }
 
+    /// Patches the random-number instructions in the executable the kernel has just mapped for
+    /// an exec (its executable mappings, told apart by the file's inode).
+    func patchRandomInstructions(_ task: RecordedTask, executable: MappedFile, maps: [Mapping]) throws -> [MemoryWrite] {
+        guard !files.randomInstructionOffsets(of: executable).isEmpty else { return [] }
+        var info = stat()
+        guard stat("/proc/\(task.tid)/exe", &info) == 0 else { return [] }
+        var writes: [MemoryWrite] = []
+        for mapping in maps where mapping.permissions.contains("x") && mapping.inode == UInt64(info.st_ino) {
+            writes += try patchRandomInstructions(task, file: executable, address: mapping.start, length: mapping.end - mapping.start,
+                                                  fileOffset: mapping.offset)
+        }
+        return writes
+    }
+
     /// If the tracee trapped at one of the patched instructions, gives it a value from the
     /// kernel's random source and steps over the instruction.
     func emulateRandomInstruction(_ task: RecordedTask, _ registers: Registers) throws -> InstructionTrapEvent? {

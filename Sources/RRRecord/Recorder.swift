@@ -502,6 +502,7 @@ public final class Recorder {
         exec.ignoredSignals = UInt64(status["SigIgn"] ?? "0", radix: 16) ?? 0
         exec.blockedSignals = UInt64(status["SigBlk"] ?? "0", radix: 16) ?? 0
         if let formerTid, formerTid != tid, formerTid.rawValue != 0 { exec.formerTid = formerTid }
+        exec.writes = try patchRandomInstructions(task, executable: executable, maps: maps)
         try emit(.exec(exec))
         for exit in exitsDuringExec { try emit(.exit(exit)) }
         exitsDuringExec.removeAll()

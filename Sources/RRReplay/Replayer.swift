@@ -317,6 +317,7 @@ public final class Replayer {
         try tracee.writeMemory(at: exec.registers.rsp, bytes: exec.stackBytes)
         try tracee.setRegisters(exec.registers)
         try VdsoPatcher.patch(tracee)
+        for write in exec.writes { try tracee.writeMemory(at: write.address, bytes: write.bytes) }
         task.position = .stopped
     }
 

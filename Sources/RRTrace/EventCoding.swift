@@ -19,6 +19,8 @@ enum EventCoding {
             out.u64(e.ignoredSignals)
             out.u64(e.blockedSignals)
             out.i32(e.formerTid?.rawValue ?? 0)
+            // Optional at the end (older traces stop after formerTid): only written when there are any.
+            if !e.writes.isEmpty { encode(e.writes, into: &out) }
         case let .syscall(e):
             out.u8(Kind.syscall.rawValue)
             out.i32(e.tid.rawValue)
@@ -131,6 +133,7 @@ enum EventCoding {
             exec.blockedSignals = try input.u64()
             let former = try input.i32()
             exec.formerTid = former == 0 ? nil : Tid(former)
+            if !input.isAtEnd { exec.writes = try decodeWrites(&input) }
             return .exec(exec)
         case .syscall:
             let number = SyscallNumber(try input.i64())

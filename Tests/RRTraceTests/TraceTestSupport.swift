@@ -44,6 +44,12 @@ let sampleEvents: [(String, TraceEvent)] = [
     ("exec without interpreter", .exec(ExecEvent(
         tid: Tid(1), executable: MappedFile(path: "/static", hash: sampleHash(3), size: 10),
         interpreter: nil, arguments: [String](), environment: [String](), registers: sampleRegisters(2), stackBytes: []))),
+    ("exec with patches", .exec({
+        var exec = ExecEvent(tid: Tid(9), executable: MappedFile(path: "/usr/bin/rand", hash: sampleHash(5), size: 4096),
+                             interpreter: nil, arguments: ["rand"], environment: [String](), registers: sampleRegisters(4), stackBytes: [1])
+        exec.writes = [MemoryWrite(address: 0x5555_5555_514d, bytes: [0x0f, 0x0b, 0x66, 0xf2])]
+        return exec
+    }())),
     ("syscall with writes, mapped file and echo", .syscall(SyscallEvent(
         tid: Tid(4242), number: .mmap, arguments: [0, 8192, 1, 2, 3, 0], result: 0x7f00_0000_0000,
         entryDigest: 0xdead_beef_cafe_f00d,
@@ -53,6 +59,8 @@ let sampleEvents: [(String, TraceEvent)] = [
         tid: Tid(7), number: .write, arguments: [2, 0x4000, 5, 0, 0, .max], result: -9, entryDigest: 1, echo: .stderr))),
     ("rdtsc", .instructionTrap(InstructionTrapEvent(tid: Tid(7), kind: .rdtsc, rip: 0x401000, rax: 1, rdx: 2, rcx: 3))),
     ("rdtscp", .instructionTrap(InstructionTrapEvent(tid: Tid(7), kind: .rdtscp, rip: 0x401003, rax: 4, rdx: 5, rcx: .max))),
+    ("rdrand", .instructionTrap(InstructionTrapEvent(tid: Tid(7), kind: .rdrand, rip: 0x401010, rax: .max - 1, rdx: 0, rcx: 0))),
+    ("rdseed", .instructionTrap(InstructionTrapEvent(tid: Tid(7), kind: .rdseed, rip: 0x401020, rax: 6, rdx: 0, rcx: 0))),
     ("signal at fault", .signal(SignalEvent(tid: Tid(7), signal: .sigsegv, siginfo: pseudoRandomBytes(128, seed: 1), position: .atFault))),
     ("signal after previous event", .signal(SignalEvent(tid: Tid(7), signal: SignalNumber(10), siginfo: [UInt8](repeating: 0, count: 128),
                                                        position: .afterPreviousEvent))),
