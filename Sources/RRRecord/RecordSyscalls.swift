@@ -9,7 +9,7 @@ import Glibc
 extension Recorder {
     /// ERESTARTNOINTR: the kernel makes the call again after any signal, handler or not.
     static let restartNoIntr = 513
-    static let protExec: UInt64 = 0x4
+    static let protExec: UInt64 = 0x4, mapPrivate: UInt64 = 0x2
 
     func syscallEntry(_ task: RecordedTask) throws {
         var registers = try task.tracee.registers()
@@ -116,7 +116,8 @@ extension Recorder {
             if [1, 3].contains(arguments[3] & 0xf), arguments[2] & 0x2 != 0, let file = event.mappedFile {
                 warnAboutSharedFile(file.path)
             }
-            if arguments[2] & Self.protExec != 0, let file = event.mappedFile {
+            // Only a private mapping: writing into a shared one would change the file itself.
+            if arguments[2] & Self.protExec != 0, arguments[3] & 0xf == Self.mapPrivate, let file = event.mappedFile {
                 event.writes = try patchRandomInstructions(task, file: file, address: UInt64(bitPattern: result),
                                                            length: arguments[1], fileOffset: arguments[5])
             }
