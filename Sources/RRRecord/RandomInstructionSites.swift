@@ -36,8 +36,10 @@ enum RandomInstructionSites {
         }
     }
 
-    /// Offsets of `0F C7` followed by a ModRM of mod 3, reg 6 or 7, moved back over a 66 or
-    /// REX prefix just before.
+    /// Where an instruction with `0F C7` and a register ModRM (mod 3) could start: at the opcode,
+    /// and one or two bytes before it when those look like a REX or 66 prefix. A byte before the
+    /// opcode may as well end the previous instruction (`sub $0x48, %rsp`), so every reading is
+    /// kept and the decoding from the function start picks the one that is real.
     private static func candidateOffsets(in bytes: [UInt8]) -> [Int] {
         var found: [Int] = []
         let opcode: [UInt8] = [0x0f, 0xc7]
@@ -50,10 +52,10 @@ enum RandomInstructionSites {
                 let offset = position + distance
                 position = offset + 1
                 guard offset + 2 < buffer.count, buffer[offset + 2] >= 0xf0 else { continue }
+                found.append(offset)
                 var start = offset
-                if start > 0, buffer[start - 1] & 0xf0 == 0x40 { start -= 1 }
-                if start > 0, buffer[start - 1] == 0x66 { start -= 1 }
-                found.append(start)
+                if start > 0, buffer[start - 1] & 0xf0 == 0x40 { start -= 1; found.append(start) }
+                if start > 0, buffer[start - 1] == 0x66 { start -= 1; found.append(start) }
             }
         }
         return found
