@@ -94,6 +94,30 @@ public struct MemoryWrite: Equatable, Sendable {
     }
 }
 
+/// Memory the kernel wrote during a syscall, kept in the trace by content rather than inline: a
+/// large read from a regular file, whose pieces go in as stored contents (fileContent messages),
+/// each once per trace, and which recordings of the same input share through the block cache.
+public struct StoredWrite: Equatable, Sendable {
+    public struct Piece: Equatable, Sendable {
+        public var hash: ContentHash
+        public var size: UInt32
+        public init(hash: ContentHash, size: UInt32) {
+            self.hash = hash
+            self.size = size
+        }
+    }
+
+    public var address: RemoteAddress
+    /// The written bytes in order, piece after piece.
+    public var pieces: [Piece]
+    public init(address: RemoteAddress, pieces: [Piece]) {
+        self.address = address
+        self.pieces = pieces
+    }
+
+    public var length: UInt64 { pieces.reduce(0) { $0 + UInt64($1.size) } }
+}
+
 /// Which of the recording's original output streams a write went to; replay echoes the bytes
 /// the replayed code passes to that write onto its own stream.
 public enum OutputStream: UInt8, Sendable {
@@ -115,6 +139,8 @@ public struct SyscallEvent: Equatable, Sendable {
     /// For a write-like call (`OutputDigest.calls`) that ran: the digest of the bytes it output,
     /// which replay compares before the call.
     public var outputDigest: UInt64?
+    /// Writes kept by content (see StoredWrite), copied into memory after `writes`.
+    public var storedWrites: [StoredWrite] = []
     public init(tid: Tid, number: SyscallNumber, arguments: [UInt64], result: Int64, entryDigest: UInt64,
                 writes: [MemoryWrite] = [], mappedFile: MappedFile? = nil, echo: OutputStream = .none) {
         self.tid = tid

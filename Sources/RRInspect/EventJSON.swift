@@ -15,6 +15,11 @@ extension TraceEvent {
             fields += [("syscall", .string(e.number.name)), ("number", .int(e.number.rawValue)),
                        ("arguments", .array(e.arguments.map(hex))), ("result", .int(e.result)),
                        ("writes", .array(e.writes.map { .object([("address", hex($0.address)), ("bytes", .int(Int64($0.bytes.count)))]) }))]
+            if !e.storedWrites.isEmpty {
+                fields.append(("stored_writes", .array(e.storedWrites.map {
+                    .object([("address", hex($0.address)), ("bytes", .int(Int64($0.length))), ("pieces", .int(Int64($0.pieces.count)))])
+                })))
+            }
             if let file = e.mappedFile { fields.append(("mapped_file", .string(file.path))) }
             if e.echo != .none { fields.append(("echo", .string(e.echo == .stdout ? "stdout" : "stderr"))) }
         case let .syscallEntry(e):
@@ -52,6 +57,7 @@ extension TraceEvent {
         let detail: String
         switch self {
         case let .syscall(e): detail = e.summary(withArguments: true) + (e.writes.isEmpty ? "" : " writes \(e.writes.reduce(0) { $0 + $1.bytes.count }) bytes")
+            + (e.storedWrites.isEmpty ? "" : " stored \(e.storedWrites.reduce(0) { $0 + $1.length }) bytes")
         case let .signal(e): detail = "signal \(e.signal) (\(e.position.description))"
         case let .bufferFlush(e):
             detail = summary + ": " + e.calls.map { "\($0.number.name)=\($0.result)" }.joined(separator: " ")

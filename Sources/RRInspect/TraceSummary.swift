@@ -18,6 +18,8 @@ public struct TraceSummary {
     public var fileCount = 0
     public var fileBytes: UInt64 = 0
     public var memoryWriteBytes: UInt64 = 0
+    /// Read data kept by content (StoredWrite); its pieces count among the files.
+    public var storedWriteBytes: UInt64 = 0
     public var processes: [ProcessRecord] = []
     public var threadCount = 0
     public var complete = false
@@ -81,6 +83,7 @@ public struct TraceSummary {
             }
         case let .syscall(syscall):
             memoryWriteBytes += syscall.writes.reduce(0) { $0 + UInt64($1.bytes.count) }
+            storedWriteBytes += syscall.storedWrites.reduce(0) { $0 + $1.length }
         default:
             break
         }

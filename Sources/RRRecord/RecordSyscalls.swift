@@ -107,7 +107,7 @@ extension Recorder {
                                  entryDigest: entry.registers.digest)
         if entry.spec.treatment == .emulate {
             let ranges = try entry.spec.writtenRanges(SyscallContext(arguments: arguments, result: result, memory: task.tracee))
-            event.writes = try ranges.map { MemoryWrite(address: $0.address, bytes: try task.tracee.readMemory(at: $0.address, count: $0.length)) }
+            try recordWrites(ranges, into: &event, task: task)
         }
         if number == .mmap && result >= 0 && arguments[3] & 0x20 == 0 {  // not MAP_ANONYMOUS
             event.mappedFile = try storeMappedDescriptor(task, fd: Int32(truncatingIfNeeded: arguments[4]))

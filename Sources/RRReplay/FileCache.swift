@@ -56,7 +56,9 @@ final class FileCache {
     private var recent: [(hash: ContentHash, bytes: [UInt8])] = []
     private static let recentLimit = 64 << 20
 
-    func contents(of hash: ContentHash) throws -> [UInt8] {
+    /// The content `hash`; kept among the recent ones unless `keepingRecent` is false (a piece of
+    /// read data, copied into memory once).
+    func contents(of hash: ContentHash, keepingRecent: Bool = true) throws -> [UInt8] {
         guard known.contains(hash) else { throw RRError.corruptTrace("event refers to file \(hash.hex.prefix(12)) that the trace does not carry") }
         if let hit = recent.firstIndex(where: { $0.hash == hash }) {
             let entry = recent.remove(at: hit)
@@ -64,6 +66,7 @@ final class FileCache {
             return entry.bytes
         }
         let bytes = try Self.readIfOurs(path(for: hash)) ?? { throw RRError.incompatible("the cached copy of file \(hash.hex.prefix(12)) changed during the replay") }()
+        guard keepingRecent else { return bytes }
         recent.append((hash, bytes))
         while recent.count > 1 && recent.reduce(0, { $0 + $1.bytes.count }) > Self.recentLimit { recent.removeFirst() }
         return bytes

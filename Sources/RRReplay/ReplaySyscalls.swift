@@ -65,6 +65,7 @@ extension Replayer {
             exitRegisters.origRax = UInt64(bitPattern: event.number.rawValue)
             try task.tracee.setRegisters(exitRegisters)
             for write in event.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
+            for write in event.storedWrites { try copyStoredWrite(write, into: task) }
             if [-512, -513, -514, -516].contains(event.result) { task.restartableSyscall = (event.number, event.result) }
         }
         if refusal == nil { try noteSyscallBuffering(event, on: task) }
@@ -115,6 +116,19 @@ extension Replayer {
         guard offset < content.count else { return }
         let end = min(content.count, offset + length)
         try task.tracee.writeMemory(at: UInt64(bitPattern: event.result), bytes: Array(content[offset..<end]))
+    }
+
+    /// Copies a write kept by content into memory, piece by piece.
+    private func copyStoredWrite(_ write: StoredWrite, into task: ReplayTask) throws {
+        var address = write.address
+        for piece in write.pieces {
+            let bytes = try files.contents(of: piece.hash, keepingRecent: false)
+            guard bytes.count == Int(piece.size) else {
+                throw RRError.corruptTrace("stored content \(piece.hash.hex.prefix(12)) holds \(bytes.count) bytes, not the \(piece.size) the event reads")
+            }
+            try task.tracee.writeMemory(at: address, bytes: bytes)
+            address += UInt64(piece.size)
+        }
     }
 
     /// The bytes a write-like call is about to output must be the recorded ones: a divergence

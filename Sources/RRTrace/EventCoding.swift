@@ -34,6 +34,8 @@ enum EventCoding {
             encode(e.writes, into: &out)
             out.u8(e.outputDigest == nil ? 0 : 1)
             if let digest = e.outputDigest { out.u64(digest) }
+            // Optional at the end, like an exec's writes: older traces stop after the digest.
+            if !e.storedWrites.isEmpty { encode(e.storedWrites, into: &out) }
         case let .instructionTrap(e):
             out.u8(Kind.instructionTrap.rawValue)
             out.i32(e.tid.rawValue)
@@ -118,6 +120,30 @@ enum EventCoding {
         return writes
     }
 
+    static func encode(_ writes: [StoredWrite], into out: inout ByteWriter) {
+        out.u32(UInt32(writes.count))
+        for write in writes {
+            out.u64(write.address)
+            out.u32(UInt32(write.pieces.count))
+            for piece in write.pieces {
+                out.raw(piece.hash.bytes)
+                out.u32(piece.size)
+            }
+        }
+    }
+
+    static func decodeStoredWrites(_ input: inout ByteReader) throws -> [StoredWrite] {
+        let count = try input.count(of: "stored writes", minimumSize: 12, limit: .max)
+        var writes: [StoredWrite] = []
+        for _ in 0..<count {
+            let address = try input.u64()
+            let pieceCount = try input.count(of: "stored pieces", minimumSize: 36, limit: .max)
+            let pieces = try (0..<pieceCount).map { _ in StoredWrite.Piece(hash: ContentHash(bytes: try input.raw(32)), size: try input.u32()) }
+            writes.append(StoredWrite(address: address, pieces: pieces))
+        }
+        return writes
+    }
+
     static func decode(_ input: inout ByteReader) throws -> TraceEvent {
         let rawKind = try input.u8()
         guard let kind = Kind(rawValue: rawKind) else { throw RRError.corruptTrace("unknown event kind \(rawKind)") }
@@ -146,6 +172,7 @@ enum EventCoding {
             var event = SyscallEvent(tid: tid, number: number, arguments: arguments, result: result,
                                      entryDigest: digest, writes: writes, mappedFile: mapped, echo: echo)
             event.outputDigest = try input.u8() == 0 ? nil : try input.u64()
+            if !input.isAtEnd { event.storedWrites = try decodeStoredWrites(&input) }
             return .syscall(event)
         case .instructionTrap:
             guard let trapKind = InstructionTrapEvent.Kind(rawValue: try input.u8()) else {

@@ -110,6 +110,7 @@ struct TraceInfo: ParsableCommand {
                 ("files", .int(Int64(summary.fileCount))),
                 ("file_bytes", .unsigned(summary.fileBytes)),
                 ("memory_write_bytes", .unsigned(summary.memoryWriteBytes)),
+                ("stored_write_bytes", .unsigned(summary.storedWriteBytes)),
                 ("blocks", .unsigned(UInt64(reader.completeBlocks))),
                 ("stored_bytes", .unsigned(reader.completeBytes)),
                 ("raw_bytes", .unsigned(reader.rawBytes)),

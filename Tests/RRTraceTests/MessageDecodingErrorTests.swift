@@ -11,18 +11,26 @@ import RRTrace
 
     @Test(arguments: sampleMessages.map(\.0))
     func trailingBytesAreRejected(name: String) throws {
-        let (kind, payload) = unframe(try #require(sampleMessages.first { $0.0 == name }?.1).framed())
+        let message = try #require(sampleMessages.first { $0.0 == name }?.1)
+        let (kind, payload) = unframe(message.framed())
         let text = corruptTraceText { _ = try Message.decode(kind: kind, payload: payload + [0]) }
-        if name.hasPrefix("event: exec") && !name.hasSuffix("with patches") {
-            // An exec's writes are optional at its end: a byte more is the start of a write count.
+        let endsWithOptionalField = switch message {
+        case let .event(.exec(exec)): exec.writes.isEmpty
+        case let .event(.syscall(syscall)): syscall.storedWrites.isEmpty
+        default: false
+        }
+        if endsWithOptionalField {
+            // An exec's writes and a syscall's stored writes are optional at its end: a byte
+            // more is the start of their count.
             #expect(text?.contains("ends early") == true, "\(text ?? "")")
         } else if kind != Message.Kind.fileContent.rawValue {  // file content reports a size mismatch instead
             #expect(text?.contains("trailing bytes") == true, "\(text ?? "")")
         }
     }
 
-    /// Every strict prefix of a payload fails to decode, but one: an exec's writes are optional
-    /// at its end, so an exec with writes cut just before them is the same exec without any.
+    /// Every strict prefix of a payload fails to decode, but one: an exec's writes (a syscall's
+    /// stored writes) are optional at its end, so one cut just before them is the same event
+    /// without any.
     @Test(arguments: sampleMessages.map(\.0))
     func truncatedPayloadsAreRejected(name: String) throws {
         let message = try #require(sampleMessages.first { $0.0 == name }?.1)
@@ -31,6 +39,10 @@ import RRTrace
         if case var .event(.exec(exec)) = message, !exec.writes.isEmpty {
             exec.writes = []
             withoutWrites = unframe(Message.event(.exec(exec)).framed()).1.count
+        }
+        if case var .event(.syscall(syscall)) = message, !syscall.storedWrites.isEmpty {
+            syscall.storedWrites = []
+            withoutWrites = unframe(Message.event(.syscall(syscall)).framed()).1.count
         }
         for length in 0..<payload.count where length != withoutWrites {
             _ = corruptTraceText { _ = try Message.decode(kind: kind, payload: Array(payload.prefix(length))) }

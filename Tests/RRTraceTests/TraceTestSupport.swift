@@ -55,6 +55,14 @@ let sampleEvents: [(String, TraceEvent)] = [
         entryDigest: 0xdead_beef_cafe_f00d,
         writes: [MemoryWrite(address: 0x1000, bytes: [1, 2, 3]), MemoryWrite(address: 0x2000, bytes: [])],
         mappedFile: MappedFile(path: "/usr/lib/libc.so.6", hash: sampleHash(4), size: 2_000_000), echo: .stdout))),
+    ("syscall with stored writes", .syscall({
+        var read = SyscallEvent(tid: Tid(11), number: .read, arguments: [3, 0x7f00_0000_0000, 3_000_000, 0, 0, 0], result: 2_100_000,
+                                entryDigest: 5, writes: [MemoryWrite(address: 0x7ffd_0000_0000, bytes: [1])])
+        read.storedWrites = [StoredWrite(address: 0x7f00_0000_0000, pieces: [StoredWrite.Piece(hash: sampleHash(6), size: 1 << 20),
+                                                                            StoredWrite.Piece(hash: sampleHash(6), size: 1 << 20),
+                                                                            StoredWrite.Piece(hash: sampleHash(7), size: 52_448)])]
+        return read
+    }())),
     ("failed syscall echoing to stderr", .syscall(SyscallEvent(
         tid: Tid(7), number: .write, arguments: [2, 0x4000, 5, 0, 0, .max], result: -9, entryDigest: 1, echo: .stderr))),
     ("rdtsc", .instructionTrap(InstructionTrapEvent(tid: Tid(7), kind: .rdtsc, rip: 0x401000, rax: 1, rdx: 2, rcx: 3))),

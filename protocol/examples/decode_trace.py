@@ -247,6 +247,8 @@ def decode_event(r):
         e["ignored_signals"] = r.u64()   # SigIgn: bit N-1 = signal N
         e["blocked_signals"] = r.u64()   # SigBlk
         e["former_tid"] = r.i32()        # 0, or the execing thread's tid if it was not the main thread
+        # optional at the end: the recorder's RDRAND/RDSEED patches (README section 4.2)
+        e["writes"] = [] if r.at_end() else [(r.u64(), r.blob()) for _ in range(r.u32())]
     elif kind == 2:  # syscall
         e["number"] = r.i64()
         e["arguments"] = [r.u64() for _ in range(6)]
@@ -258,9 +260,10 @@ def decode_event(r):
         e["mapped_file"] = r.optional(mapped_file)
         e["writes"] = [(r.u64(), r.blob()) for _ in range(r.u32())]
         e["output_digest"] = r.optional(lambda r: r.u64())  # write-like calls (README section 4.3.1)
+        e["stored_writes"] = [] if r.at_end() else stored_writes(r)  # optional at the end (section 4.3)
     elif kind == 3:  # instructionTrap
         e["trap"] = r.u8()
-        if e["trap"] not in (1, 2):
+        if e["trap"] not in (1, 2, 3, 4):
             raise Corrupt("bad instruction trap kind %d" % e["trap"])
         e["rip"], e["rax"], e["rdx"], e["rcx"] = (r.u64() for _ in range(4))
     elif kind == 4:  # signal
@@ -292,6 +295,11 @@ def decode_event(r):
         e["arguments"] = [r.u64() for _ in range(6)]
         e["entry_digest"] = r.u64()
     return e
+
+
+def stored_writes(r):
+    """Each: address, then pieces (SHA-256 of a stored content, size) laid end to end from it."""
+    return [(r.u64(), [(r.take(32).hex(), r.u32()) for _ in range(r.u32())]) for _ in range(r.u32())]
 
 
 def user_position(r):
@@ -405,6 +413,8 @@ def event_summary(e):
                                                     e["result"], e["entry_digest"])
         if e["writes"]:
             text += "  writes=" + ",".join("%d@0x%x" % (len(b), a) for a, b in e["writes"])
+        if e["stored_writes"]:
+            text += "  stored=" + ",".join("%d@0x%x" % (sum(n for _, n in pieces), a) for a, pieces in e["stored_writes"])
         if e["mapped_file"]:
             text += "  maps " + file_text(e["mapped_file"])
         if e["echo"]:
@@ -423,7 +433,7 @@ def event_summary(e):
         return "preemption at %s" % position_text(e["user_position"])
     if k == "instructionTrap":
         return ("%s at 0x%x -> rax=0x%x rdx=0x%x rcx=0x%x"
-                % (("rdtsc", "rdtscp")[e["trap"] - 1], e["rip"], e["rax"], e["rdx"], e["rcx"]))
+                % (("rdtsc", "rdtscp", "rdrand", "rdseed")[e["trap"] - 1], e["rip"], e["rax"], e["rdx"], e["rcx"]))
     if k == "signal":
         code = struct.unpack_from("<i", e["siginfo"], 8)[0]
         where = {0: "atFault", 1: "afterPreviousEvent"}.get(e["position"])
@@ -658,6 +668,9 @@ class MessageChecker:
                 self.need_file(m["interpreter"])
             elif m["kind"] == "syscall":
                 self.need_file(m["mapped_file"])
+                for _, pieces in m["stored_writes"]:
+                    for piece, _ in pieces:
+                        self.need_file({"hash": piece})
             self.check_schedule(m)
             print(where + "event %d, tid %d: %s" % (self.events, m["tid"], event_summary(m)))
             self.events += 1
