@@ -116,12 +116,14 @@ import Testing
     /// Ctrl-C at a terminal (script(1) gives the recording one): the program's group is the
     /// terminal's foreground group, the terminal's SIGINT reaches it directly, and the terminal
     /// is given back afterwards (`stty sane` from a background group would stop on SIGTTOU).
+    /// The Ctrl-C comes a second after the trace has bytes, not at a fixed time: CI once saw a
+    /// loaded machine take over 3 s to start the recording, and the Ctrl-C end rr-launch first.
     @Test func ctrlCAtTerminal() throws {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("terminal.rrt")
         let driver = scratch.url.appendingPathComponent("terminal.sh")
         try #"""
-            (sleep 3; printf '\003'; sleep 3) | script -qfec "$1 record -o $2 -- sh -c 'yes > /dev/null'; echo launcher-status=\$?; stty sane && echo terminal-back" /dev/null
+            (for i in $(seq 300); do [ -s "$2" ] && break; sleep 0.1; done; sleep 1; printf '\003'; sleep 3) | script -qfec "$1 record -o $2 -- sh -c 'yes > /dev/null'; echo launcher-status=\$?; stty sane && echo terminal-back" /dev/null
             """#.write(to: driver, atomically: true, encoding: .utf8)
         let session = try Harness.run(["/bin/bash", driver.path, Harness.launcher, trace.path], timeout: 60)
         let output = session.stdoutText.replacingOccurrences(of: "\r", with: "")
