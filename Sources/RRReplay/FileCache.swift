@@ -56,6 +56,12 @@ final class FileCache {
     private var recent: [(hash: ContentHash, bytes: [UInt8])] = []
     private static let recentLimit = 64 << 20
 
+    /// The cached copy of content `hash`, for the replayed program to map.
+    func mappablePath(for hash: ContentHash) throws -> String {
+        guard known.contains(hash) else { throw RRError.corruptTrace("event refers to file \(hash.hex.prefix(12)) that the trace does not carry") }
+        return path(for: hash)
+    }
+
     /// The content `hash`; kept among the recent ones unless `keepingRecent` is false (a piece of
     /// read data, copied into memory once).
     func contents(of hash: ContentHash, keepingRecent: Bool = true) throws -> [UInt8] {

@@ -18,9 +18,10 @@ extension Replayer {
             task.position = .exiting  // replayExit runs it to its end
             return
         }
-        if event.number == .mmap, event.result >= 0, let file = event.mappedFile, [1, 3].contains(event.arguments[3] & 0xf) {
-            try replaySharedFileMapping(event, file: file, on: task, entry: registers)
+        if event.number == .mmap, event.result >= 0, let file = event.mappedFile {
+            try replayFileMapping(event, file: file, on: task, entry: registers)
             task.position = .stopped
+            task.lastSyscall = event
             return
         }
         // A call that failed when recorded had no effect; replay only injects its error (a clone
@@ -54,12 +55,6 @@ extension Replayer {
                 exitRegisters.syscallArguments = originalArguments  // undo replay's rewrite of mmap's arguments
             }
             try task.tracee.setRegisters(exitRegisters)
-            if let file = event.mappedFile, event.number == .mmap {
-                try fillMapping(event, file: file, in: task)
-                try mapPastEndOfFile(event, file: file, on: task, exit: exitRegisters)
-                // The recorder's patches of RDRAND and RDSEED in the mapping (RandomInstruction).
-                for write in event.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
-            }
         } else {
             exitRegisters.rax = UInt64(bitPattern: event.result)
             exitRegisters.origRax = UInt64(bitPattern: event.number.rawValue)
@@ -88,18 +83,14 @@ extension Replayer {
         task.position = .stopped
     }
 
-    /// mmap in replay always lands at the recorded address; a file mapping becomes a private
-    /// anonymous one that replay fills with the file's recorded content, and a mapping of
-    /// /dev/zero (a file mapping that carries no file) the anonymous memory it is.
+    /// mmap in replay always lands at the recorded address; a mapping of /dev/zero (a file
+    /// mapping that carries no file) becomes the anonymous memory it is. (File mappings are
+    /// replayed by `replayFileMapping`.)
     static func replayMmapArguments(_ event: SyscallEvent) -> [UInt64] {
         var arguments = event.arguments
-        let fixedNoReplace: UInt64 = 0x10_0000, fixed: UInt64 = 0x10, anonymous: UInt64 = 0x20, privateMap: UInt64 = 0x2
+        let fixedNoReplace: UInt64 = 0x10_0000, fixed: UInt64 = 0x10, anonymous: UInt64 = 0x20
         arguments[0] = UInt64(bitPattern: event.result)
-        if event.mappedFile != nil {
-            arguments[3] = (arguments[3] & ~0xf & ~fixedNoReplace) | privateMap | anonymous | fixed
-            arguments[4] = UInt64(bitPattern: -1)
-            arguments[5] = 0
-        } else if arguments[3] & anonymous == 0 {
+        if arguments[3] & anonymous == 0 {
             arguments[3] = (arguments[3] & ~fixedNoReplace) | anonymous | fixed
             arguments[4] = UInt64(bitPattern: -1)
             arguments[5] = 0
@@ -107,15 +98,6 @@ extension Replayer {
             arguments[3] = (arguments[3] & ~fixedNoReplace) | fixed
         }
         return arguments
-    }
-
-    /// Copies the recorded file content into a replayed file mapping.
-    private func fillMapping(_ event: SyscallEvent, file: MappedFile, in task: ReplayTask) throws {
-        let content = try files.contents(of: file.hash)
-        let offset = Int(event.arguments[5]), length = Int(event.arguments[1])
-        guard offset < content.count else { return }
-        let end = min(content.count, offset + length)
-        try task.tracee.writeMemory(at: UInt64(bitPattern: event.result), bytes: Array(content[offset..<end]))
     }
 
     /// Copies a write kept by content into memory, piece by piece.

@@ -37,23 +37,34 @@ final class SharedMappings {
 }
 
 extension Replayer {
-    /// Replays a successful MAP_SHARED file mmap from its entry stop, leaving the task at the
-    /// mmap's exit stop with the recorded result.
-    func replaySharedFileMapping(_ event: SyscallEvent, file: MappedFile, on task: ReplayTask, entry: Registers) throws {
-        let path = try shared.backingFile(for: file.path, content: try files.contents(of: file.hash))
+    /// Replays a successful file mmap from its entry stop, leaving the task at the mmap's exit
+    /// stop with the recorded result. A shared mapping maps its path's backing file. A private
+    /// one maps the cached copy of the recorded content itself, at the recorded offset: the
+    /// kernel shares its pages with every other mapping of that content instead of replay
+    /// writing them into anonymous memory (3.7 MB for libc's segments in each process), pages
+    /// past the end of the file fault as the original's did, and pagemap tells the pages the
+    /// program wrote from the file's, as when recording (memory digests compare only the
+    /// former). The recorder's patches (`writes`, RandomInstruction) follow.
+    func replayFileMapping(_ event: SyscallEvent, file: MappedFile, on task: ReplayTask, entry: Registers) throws {
+        let isShared = [1, 3].contains(event.arguments[3] & 0xf)
+        let path = isShared ? try shared.backingFile(for: file.path, content: try files.contents(of: file.hash))
+            : try files.mappablePath(for: file.hash)
         var arguments = event.arguments
         arguments[0] = UInt64(bitPattern: event.result)
         arguments[3] = (arguments[3] & ~0x10_0000) | 0x10  // MAP_FIXED instead of MAP_FIXED_NOREPLACE
-        let result = try withOpenedFile(path, readWrite: true, in: task, entry: entry, atEntry: true) { fd in
+        let result = try withOpenedFile(path, readWrite: isShared, in: task, entry: entry, atEntry: true) { fd in
             arguments[4] = UInt64(fd)
             return try runAnotherSyscall(task, after: entry, number: .mmap, arguments: arguments)
         }
         guard result == event.result else {
-            throw divergence("shared mmap returning 0x\(String(event.result, radix: 16))", "it returned \(result)")
+            throw divergence("\(isShared ? "shared" : "file") mmap returning 0x\(String(event.result, radix: 16))", "it returned \(result)")
         }
         var final = entry
         final.rax = UInt64(bitPattern: result)
         try task.tracee.setRegisters(final)
+        if !isShared {
+            for write in event.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
+        }
     }
 
     /// Opens `path` in the task (by an injected openat, instead of the syscall at whose entry it
@@ -75,29 +86,6 @@ extension Replayer {
         let result = try body(fd)
         _ = try runAnotherSyscall(task, after: entry, number: .close, arguments: [UInt64(fd), 0, 0, 0, 0, 0])
         return result
-    }
-
-    /// The pages of a private file mapping that lie wholly past the end of the file raise SIGBUS
-    /// when touched; replay's anonymous copy of the mapping would not. They are mapped over with
-    /// an empty file, which faults the same way. The task is at the mmap's exit stop.
-    func mapPastEndOfFile(_ event: SyscallEvent, file: MappedFile, on task: ReplayTask, exit: Registers) throws {
-        let page: UInt64 = 4096
-        let fileEnd = (file.size + page - 1) / page * page, offset = event.arguments[5]
-        let length = (event.arguments[1] + page - 1) / page * page
-        guard fileEnd < offset + length else { return }
-        let skipped = fileEnd > offset ? fileEnd - offset : 0
-        let start = UInt64(bitPattern: event.result) + skipped
-        let empty = try shared.backingFile(for: "", content: [])
-        var entry = exit
-        entry.rip = exit.rip  // runAnotherSyscall steps back onto the syscall instruction from here
-        let privateFixed: UInt64 = 0x2 | 0x10
-        let result = try withOpenedFile(empty, readWrite: false, in: task, entry: entry, atEntry: false) { fd in
-            try runAnotherSyscall(task, after: entry, number: .mmap, arguments: [start, length - skipped, event.arguments[2], privateFixed, UInt64(fd), 0])
-        }
-        guard result == Int64(bitPattern: start) else {
-            throw divergence("the end of a file mapping faulting", "mmap of an empty file returned \(result)")
-        }
-        try task.tracee.setRegisters(exit)
     }
 
     /// At a syscall-entry stop: runs `number(arguments)` instead and returns its result; the task
