@@ -18,7 +18,7 @@ home=$(getent passwd "$user" | cut -d: -f6)
 stage=$(mktemp -d /tmp/rr-swift-as-user.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/.build/release" "$stage/.build/debug"
-cp -a bin Tests "$stage/"
+cp -a bin Tests protocol "$stage/"  # protocol/examples: the independent trace reader
 cp -a .build/preload .build/programs "$stage/.build/"
 cp -a .build/release/rr-supervisor .build/release/rr-trace-writer .build/release/rr-replayer .build/release/rr-inspect "$stage/.build/release/"
 cp -a .build/debug/rr-swiftPackageTests.xctest "$stage/.build/debug/"
