@@ -36,7 +36,7 @@ let package = Package(
         // The gdb remote serial protocol: packets, requests, the target description, one session.
         .target(name: "RRGdb"),
         .target(name: "RRReplay", dependencies: [
-            "RRGdb", "RRCore", "RRTrace", "RRPtrace", "CRRShims", .product(name: "SystemPackage", package: "swift-system"),
+            "RRGdb", "RRCore", "RRTrace", "RRPtrace", "CRRShims", "CPatchDecoder", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .executableTarget(name: "rr-supervisor", dependencies: [
             "RRRecord", "RRTrace", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -62,7 +62,7 @@ let package = Package(
         ]),
         .executableTarget(name: "rr-fuzz-stream", dependencies: ["RRFuzzTargets"]),
         .executableTarget(name: "rr-fuzz-events", dependencies: ["RRFuzzTargets"]),
-        .testTarget(name: "RRCoreTests", dependencies: ["RRCore"]),
+        .testTarget(name: "RRCoreTests", dependencies: ["RRCore", "CPatchDecoder"]),
         .testTarget(name: "RRGdbTests", dependencies: ["RRGdb"]),
         .testTarget(name: "RRTraceTests", dependencies: ["RRTrace", "RRCore", "RRFuzzTargets"]),
         .testTarget(name: "IntegrationTests", dependencies: [

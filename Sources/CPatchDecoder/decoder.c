@@ -1,5 +1,7 @@
 #include "patch_decoder.h"
 
+#include <string.h>
+
 #include <Zydis/Zydis.h>
 
 static int touches_rax(const ZydisDecodedInstruction *instruction, const ZydisDecodedOperand *operands) {
@@ -80,4 +82,108 @@ int rr_random_instruction_at(const uint8_t *code, size_t length, size_t offset) 
     case ZYDIS_MNEMONIC_RDSEED: return 2;
     default: return 0;
     }
+}
+
+static int is_relative_branch(const ZydisDecodedInstruction *instruction) {
+    return (instruction->meta.category == ZYDIS_CATEGORY_COND_BR || instruction->meta.category == ZYDIS_CATEGORY_UNCOND_BR
+            || instruction->meta.category == ZYDIS_CATEGORY_CALL)
+           && (instruction->attributes & ZYDIS_ATTRIB_IS_RELATIVE) && instruction->raw.imm[0].size != 0;
+}
+
+static int fits_rel32(int64_t value) { return value >= INT32_MIN && value <= INT32_MAX; }
+
+size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t from, uint64_t to, size_t needed,
+                                uint8_t *out, size_t capacity, size_t *written) {
+    ZydisDecoder decoder;
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    size_t covered = 0, used = 0;
+    while (covered < needed) {
+        ZydisDecodedInstruction instruction;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, code + covered, available - covered, &instruction)))
+            return 0;
+        switch (instruction.meta.category) {
+        case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSTEM: case ZYDIS_CATEGORY_INTERRUPT:
+            return 0;
+        default:
+            break;
+        }
+        switch (instruction.mnemonic) {
+        case ZYDIS_MNEMONIC_JRCXZ: case ZYDIS_MNEMONIC_JECXZ: case ZYDIS_MNEMONIC_LOOP: case ZYDIS_MNEMONIC_LOOPE:
+        case ZYDIS_MNEMONIC_LOOPNE: case ZYDIS_MNEMONIC_XBEGIN: case ZYDIS_MNEMONIC_XABORT: case ZYDIS_MNEMONIC_XEND:
+            return 0;
+        default:
+            break;
+        }
+        uint64_t old_next = from + covered + instruction.length;
+        const uint8_t *bytes = code + covered;
+        if (is_relative_branch(&instruction)) {
+            int64_t offset = instruction.raw.imm[0].value.s;
+            uint64_t target = old_next + (uint64_t)offset;
+            uint8_t encoded[6];
+            size_t size;
+            if (instruction.meta.category == ZYDIS_CATEGORY_UNCOND_BR) {
+                encoded[0] = 0xe9;
+                size = 5;
+            } else {
+                uint8_t condition;
+                if (instruction.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && instruction.opcode >= 0x70 && instruction.opcode <= 0x7f)
+                    condition = instruction.opcode - 0x70;
+                else if (instruction.opcode_map == ZYDIS_OPCODE_MAP_0F && instruction.opcode >= 0x80 && instruction.opcode <= 0x8f)
+                    condition = instruction.opcode - 0x80;
+                else
+                    return 0;
+                encoded[0] = 0x0f;
+                encoded[1] = 0x80 + condition;
+                size = 6;
+            }
+            int64_t relative = (int64_t)(target - (to + used + size));
+            if (!fits_rel32(relative) || used + size > capacity) return 0;
+            int32_t rel32 = (int32_t)relative;
+            memcpy(encoded + size - 4, &rel32, 4);
+            memcpy(out + used, encoded, size);
+            used += size;
+        } else {
+            if (used + instruction.length > capacity) return 0;
+            memcpy(out + used, bytes, instruction.length);
+            if (instruction.attributes & ZYDIS_ATTRIB_IS_RELATIVE) {
+                /* A memory operand relative to rip: the displacement moves by the distance. */
+                if (instruction.raw.disp.size != 32) return 0;
+                int32_t displacement;
+                memcpy(&displacement, bytes + instruction.raw.disp.offset, 4);
+                uint64_t target = old_next + (uint64_t)(int64_t)displacement;
+                int64_t moved = (int64_t)(target - (to + used + instruction.length));
+                if (!fits_rel32(moved)) return 0;
+                int32_t rel32 = (int32_t)moved;
+                memcpy(out + used + instruction.raw.disp.offset, &rel32, 4);
+            }
+            used += instruction.length;
+        }
+        covered += instruction.length;
+    }
+    *written = used;
+    return covered;
+}
+
+int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, uint64_t from, uint64_t to) {
+    ZydisDecoder decoder;
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    size_t position = 0;
+    int starts_at_from = 0;
+    while (position < length) {
+        ZydisDecodedInstruction instruction;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, function + position, length - position, &instruction))) {
+            /* Padding or data after the function's code: enough if the checked range was passed. */
+            return starts_at_from && address + position >= to;
+        }
+        uint64_t here = address + position;
+        if (here == from) starts_at_from = 1;
+        if (is_relative_branch(&instruction)) {
+            uint64_t target = here + instruction.length + (uint64_t)instruction.raw.imm[0].value.s;
+            if (target > from && target < to) return 0;
+        } else if (instruction.meta.category == ZYDIS_CATEGORY_UNCOND_BR || instruction.meta.category == ZYDIS_CATEGORY_COND_BR) {
+            return -1;
+        }
+        position += instruction.length;
+    }
+    return starts_at_from;
 }

@@ -5,7 +5,10 @@ import RRPtrace
 /// thread computed). The thread runs from its previous event with an execution breakpoint (a
 /// debug register) on the recorded instruction; at each hit the registers, then the extended
 /// state and the memory digest, are compared with the recording. The first hit where all match
-/// is the point: an earlier visit with everything equal would have the same future.
+/// is the point: an earlier visit with everything equal would have the same future. After a few
+/// visits the debug register gives way to a search trampoline where the code allows one
+/// (SearchTrampoline.swift): the thread then compares its registers itself at each visit and
+/// stops only when they match.
 extension Replayer {
     /// A search gives up, as a divergence, when the thread has used half as much user time
     /// again as it had when recorded at the point, and this much more (it never comes there).
@@ -13,6 +16,16 @@ extension Replayer {
     /// Visits of the address after which a search gives up (about ten minutes of them): where
     /// the address is hot, user time grows too slowly to bound the search by itself.
     static let mostHits = 15_000_000
+    /// Debug-register visits after which a search moves to a trampoline (SearchTrampoline.swift).
+    static let visitsBeforeTrampoline = 8
+
+    /// The register (x86 number) that differs from the target's in most `visits`; nil when
+    /// none does (the memory does: a trampoline would stop at every visit).
+    static func mostChangingRegister(in visits: [Registers], target: Registers) -> Int? {
+        let counts = (0..<16).map { register in visits.filter { $0[encoded: register] != target[encoded: register] }.count }
+        guard let best = counts.indices.max(by: { counts[$0] < counts[$1] }), counts[best] > 0 else { return nil }
+        return best
+    }
 
     func reach(_ target: UserPosition, on task: ReplayTask, describe: String) throws {
         switch task.position {
@@ -20,7 +33,7 @@ extension Replayer {
             throw divergence(describe, "the thread is inside a syscall")
         default: break
         }
-        let excluded = target.unhashedMemory
+        var excluded = target.unhashedMemory
         var explains = true  // for RR_SWIFT_DEBUG: why the first visits are not the point
         func isThere(_ registers: Registers) throws -> Bool {
             guard target.matches(registers) else {
@@ -49,20 +62,44 @@ extension Replayer {
                 throw divergence(describe, "never reached: the thread has used \(used / 1_000_000) ms of user time, the recording was there at \(target.userTime / 1_000_000) ms (\(hits) visits of 0x\(String(target.registers.rip, radix: 16)) did not match)")
             }
         }
+        var visits: [Registers] = []  // the first ones, to choose the register a trampoline tests first
+        var trampoline: SearchTrampoline?
+        defer { if let trampoline { try? task.tracee.writeMemory(at: trampoline.site, bytes: trampoline.original) } }
         while true {
             let stop = try nextRawStop(task, watchdog: checkProgress)
             // A SIGTRAP at the breakpoint's address is its hit (each ptrace call costs a VM exit:
-            // the debug status register is not read).
-            let registers = try task.tracee.registers()
-            guard stop == .signal(.sigtrap), registers.rip == target.registers.rip else {
+            // the debug status register is not read); with a trampoline, at its int3.
+            var registers = try task.tracee.registers()
+            guard stop == .signal(.sigtrap), registers.rip == trampoline?.matchStop ?? target.registers.rip else {
                 throw divergence(describe, describeStop(stop, task))
             }
+            if trampoline != nil { registers.rip = target.registers.rip }
             hits += 1
             explains = hits < 4
-            if try isThere(registers) { break }
+            if try isThere(registers) {
+                if let found = trampoline {
+                    trampoline = nil
+                    try removeSearchTrampoline(found, on: task, leaving: registers)
+                }
+                break
+            }
             if hits % 256 == 0 { try checkProgress() }
             if hits >= Self.mostHits {
                 throw divergence(describe, "not found in \(hits) visits of 0x\(String(target.registers.rip, radix: 16))")
+            }
+            if trampoline == nil, debugger == nil, visits.count < Self.visitsBeforeTrampoline {
+                visits.append(registers)
+                if visits.count == Self.visitsBeforeTrampoline, let first = Self.mostChangingRegister(in: visits, target: target.registers) {
+                    try task.tracee.setExecutionBreakpoint(at: nil)
+                    var visit = registers
+                    visit.words[UserPosition.eflagsIndex] &= ~UserPosition.resumeFlag
+                    trampoline = try installSearchTrampoline(on: task, for: target, visit: visit, firstRegister: first)
+                    if let trampoline {
+                        excluded.append((trampoline.page, SearchTrampoline.mappingSize))
+                    } else {
+                        try task.tracee.setExecutionBreakpoint(at: target.registers.rip)
+                    }
+                }
             }
         }
         debug("reached 0x\(String(target.registers.rip, radix: 16)) after \(hits) breakpoint hits")

@@ -43,6 +43,8 @@ public final class Replayer {
     /// The program file the debugger reads symbols from: the recorded path while that file is
     /// there, else replay's copy of it (the same but for PT_INTERP).
     private(set) var debuggedExecutable: String?
+    /// The code of files that search trampolines were put in (nil: not an ELF file), by path.
+    var codeImages: [String: CodeImage?] = [:]
 
     /// Makes the replay a debugging session: it stops at the first instruction of the recorded
     /// program, and at every breakpoint and step the debugger asks for.

@@ -111,7 +111,7 @@ extension Replayer {
         return try task.tracee.registers().syscallResult
     }
 
-    private func waitForSyscallStop(_ task: ReplayTask) throws {
+    func waitForSyscallStop(_ task: ReplayTask) throws {
         while true {
             try task.tracee.resume(.toSyscall)
             let (_, stop) = try Stop.wait(for: task.tracee.tid)

@@ -19,4 +19,23 @@ int rr_loads_syscall_number(const uint8_t *before, size_t length, uint32_t numbe
  * check that the bytes found by a search are an instruction and not the middle of another. */
 int rr_random_instruction_at(const uint8_t *code, size_t length, size_t offset);
 
+/* Copies the whole instructions at `code` (which run at address `from`) that cover at least
+ * `needed` bytes so that they run at address `to` instead: displacements relative to rip are
+ * adjusted, and direct jumps and conditional jumps become their rel32 forms with the same
+ * targets; a return runs anywhere as it is. Writes at most `capacity` bytes to `out` and their
+ * count to `*written`; returns how many bytes of `code` the copied instructions cover, or 0
+ * when one of them cannot run elsewhere
+ * (it does not decode, it is a call, syscall, interrupt or system instruction, a loop or
+ * jrcxz, a transaction, or a displacement does not reach). */
+size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t from, uint64_t to, size_t needed,
+                                uint8_t *out, size_t capacity, size_t *written);
+
+/* Decoding `function` (`length` bytes of code that runs at `address`) instruction by instruction
+ * from its start: returns 1 when one instruction starts at `from` and no direct jump, conditional
+ * jump or call targets an address strictly between `from` and `to`, nor is there any jump
+ * through a register or memory; -1 for such a jump (its targets are unknown); 0 otherwise, or
+ * when the bytes up to `to` do not decode. The check that code may be overwritten from `from`
+ * to `to`. */
+int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, uint64_t from, uint64_t to);
+
 #endif

@@ -1,0 +1,78 @@
+import CPatchDecoder
+import Testing
+
+/// The decoder checks behind replay's search trampolines: moving instructions to another
+/// address, and whether a function has a branch into the bytes a jump would cover.
+@Suite struct InstructionRelocationTests {
+    static let from: UInt64 = 0x40_1000, to: UInt64 = 0x50_2000
+
+    /// (bytes covered, moved bytes) or nil when refused.
+    func relocate(_ code: [UInt8], from: UInt64 = from, to: UInt64 = to, needed: Int = 5) -> (Int, [UInt8])? {
+        var out = [UInt8](repeating: 0, count: 64)
+        var written = 0
+        let covered = code.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { rr_relocate_instructions(source.baseAddress, source.count, from, to, needed, $0.baseAddress, $0.count, &written) }
+        }
+        return covered == 0 ? nil : (covered, Array(out.prefix(written)))
+    }
+
+    func le32(_ value: Int64) -> [UInt8] { withUnsafeBytes(of: Int32(value).littleEndian) { Array($0) } }
+
+    @Test func ripRelativeLoadKeepsItsTarget() throws {
+        // mov 0x10(%rip), %rax: the data is at from + 7 + 0x10 wherever the copy runs.
+        let (covered, moved) = try #require(relocate([0x48, 0x8b, 0x05, 0x10, 0x00, 0x00, 0x00]))
+        #expect(covered == 7)
+        let target = Int64(Self.from + 7 + 0x10), next = Int64(Self.to + 7)
+        #expect(moved == [0x48, 0x8b, 0x05] + le32(target - next))
+    }
+
+    @Test func shortConditionalJumpBecomesRel32ToTheSameTarget() throws {
+        // jne .-3 (back to from - 3), then three nops to cover five bytes.
+        let (covered, moved) = try #require(relocate([0x75, 0xfb, 0x90, 0x90, 0x90]))
+        #expect(covered == 5)
+        let target = Int64(Self.from + 2) - 5
+        #expect(moved == [0x0f, 0x85] + le32(target - Int64(Self.to + 6)) + [0x90, 0x90, 0x90])
+    }
+
+    @Test func returnMovesAsItIs() throws {
+        // pop %rbx; ret; nopl 0x0(%rax,%rax,1)
+        let code: [UInt8] = [0x5b, 0xc3, 0x0f, 0x1f, 0x44, 0x00, 0x00]
+        let (covered, moved) = try #require(relocate(code))
+        #expect(covered == 7 && moved == code)
+    }
+
+    @Test(arguments: [
+        [0xe8, 0x00, 0x00, 0x00, 0x00],  // call: would push the copy's address
+        [0xe3, 0x02, 0x90, 0x90, 0x90],  // jrcxz: no rel32 form
+        [0x0f, 0x05, 0x90, 0x90, 0x90],  // syscall
+        [0xcc, 0x90, 0x90, 0x90, 0x90],  // int3
+    ] as [[UInt8]])
+    func refusesWhatCannotRunElsewhere(code: [UInt8]) {
+        #expect(relocate(code) == nil)
+    }
+
+    @Test func refusesADisplacementOutOfReach() {
+        #expect(relocate([0x48, 0x8b, 0x05, 0x10, 0x00, 0x00, 0x00], to: Self.from + (1 << 33)) == nil)
+    }
+
+    /// xor %eax,%eax; L: inc %eax; cmp $10,%eax; jne L; ret — at 0x1000.
+    static let loop: [UInt8] = [0x31, 0xc0, 0xff, 0xc0, 0x83, 0xf8, 0x0a, 0x75, 0xf9, 0xc3]
+
+    func check(_ function: [UInt8], _ from: UInt64, _ to: UInt64) -> Int32 {
+        function.withUnsafeBufferPointer { rr_no_branch_into($0.baseAddress, $0.count, 0x1000, from, to) }
+    }
+
+    func noBranchInto(_ function: [UInt8], _ from: UInt64, _ to: UInt64) -> Bool { check(function, from, to) == 1 }
+
+    @Test func aBranchIntoTheRangeIsFound() {
+        #expect(!noBranchInto(Self.loop, 0x1000, 0x1005))  // the jne lands at 0x1002
+        #expect(noBranchInto(Self.loop, 0x1004, 0x1009))  // from the cmp on: nothing lands inside
+        #expect(noBranchInto(Self.loop, 0x1002, 0x1007))  // a landing exactly at the start is fine
+        #expect(!noBranchInto(Self.loop, 0x1003, 0x1008))  // not an instruction's start
+    }
+
+    @Test func aJumpThroughARegisterMakesEveryRangeUnsafe() {
+        let function = Self.loop.dropLast() + [0xff, 0xe0]  // ... jmp *%rax
+        #expect(check(Array(function), 0x1004, 0x1009) == -1)
+    }
+}
