@@ -187,3 +187,28 @@ int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, 
     }
     return starts_at_from;
 }
+
+size_t rr_referenced_addresses(const uint8_t *function, size_t length, uint64_t address, uint64_t *out, size_t capacity) {
+    ZydisDecoder decoder;
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    size_t position = 0, count = 0;
+    while (position < length) {
+        ZydisDecodedInstruction instruction;
+        ZydisDecodedOperand operands[ZYDIS_MAX_OPERAND_COUNT];
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, function + position, length - position, &instruction, operands))) break;
+        uint64_t next = address + position + instruction.length;
+        for (int i = 0; i < instruction.operand_count_visible; i++) {
+            const ZydisDecodedOperand *operand = &operands[i];
+            if (operand->type != ZYDIS_OPERAND_TYPE_MEMORY || !operand->mem.disp.has_displacement) continue;
+            uint64_t named;
+            if (operand->mem.base == ZYDIS_REGISTER_RIP) named = next + (uint64_t)operand->mem.disp.value;
+            else if (operand->mem.base == ZYDIS_REGISTER_NONE && operand->mem.segment != ZYDIS_REGISTER_FS
+                     && operand->mem.segment != ZYDIS_REGISTER_GS) named = (uint64_t)operand->mem.disp.value;
+            else continue;
+            if (count < capacity) out[count] = named;
+            count++;
+        }
+        position += instruction.length;
+    }
+    return count;
+}

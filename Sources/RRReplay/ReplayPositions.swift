@@ -62,6 +62,7 @@ extension Replayer {
                 throw divergence(describe, "never reached: the thread has used \(used / 1_000_000) ms of user time, the recording was there at \(target.userTime / 1_000_000) ms (\(hits) visits of 0x\(String(target.registers.rip, radix: 16)) did not match)")
             }
         }
+        let started = ContinuousClock.now
         var visits: [Registers] = []  // the first ones, to choose the register a trampoline tests first
         var trampoline: SearchTrampoline?
         defer { if let trampoline { try? task.tracee.writeMemory(at: trampoline.site, bytes: trampoline.original) } }
@@ -102,7 +103,7 @@ extension Replayer {
                 }
             }
         }
-        debug("reached 0x\(String(target.registers.rip, radix: 16)) after \(hits) breakpoint hits")
+        debug("reached 0x\(String(target.registers.rip, radix: 16)) after \(hits) breakpoint hits in \(ContinuousClock.now - started)")
         // The kernel set RF so that the breakpoint would not fire again at once; a frame
         // written here must hold the flags as recorded.
         var registers = try task.tracee.registers()

@@ -45,6 +45,8 @@ public final class Replayer {
     private(set) var debuggedExecutable: String?
     /// The code of files that search trampolines were put in (nil: not an ELF file), by path.
     var codeImages: [String: CodeImage?] = [:]
+    /// Where jumps through registers may land in a function ("path:offset"; nil: unknown).
+    var indirectTargets: [String: [UInt64]?] = [:]
 
     /// Makes the replay a debugging session: it stops at the first instruction of the recorded
     /// program, and at every breakpoint and step the debugger asks for.

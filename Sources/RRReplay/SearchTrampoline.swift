@@ -65,7 +65,7 @@ extension Replayer {
             }
         }
         let onlyVisited = covered == visitedLength
-        guard try onlyVisited || codeMayBeCovered(from: site, to: site + UInt64(covered), mapping: mapping, memory: code) else {
+        guard try onlyVisited || codeMayBeCovered(from: site, to: site + UInt64(covered), mapping: mapping, memory: code, task: task) else {
             debug("no search trampoline for 0x\(String(site, radix: 16)): \(covered) bytes, a branch may land inside")
             return nil
         }
@@ -127,8 +127,10 @@ extension Replayer {
 
     /// Whether the bytes from `from` to `to`, more than the visited instruction, may become a
     /// jump: code of a file (as the file has it: no other patch) that no branch of its function
-    /// lands in.
-    private func codeMayBeCovered(from: UInt64, to: UInt64, mapping: Mapping, memory: [UInt8]) throws -> Bool {
+    /// lands in. A function with jumps through registers or memory (switch tables, computed
+    /// gotos) qualifies when no address it names, nor any word of a table there read as a
+    /// target, lands inside (`indirectTargets`).
+    private func codeMayBeCovered(from: UInt64, to: UInt64, mapping: Mapping, memory: [UInt8], task: ReplayTask) throws -> Bool {
         guard mapping.path.hasPrefix("/"), let image = try functionStarts(of: mapping.path) else { return false }
         let fileOffset = Int(from - mapping.start + mapping.offset), length = Int(to - from)
         guard fileOffset + length <= image.bytes.count,
@@ -144,9 +146,56 @@ extension Replayer {
         let end = min(low < image.starts.count ? image.starts[low] : image.bytes.count, start + Self.largestFunction, image.bytes.count)
         guard end >= fileOffset + length else { return false }
         let startAddress = from - UInt64(fileOffset - start)
-        return image.bytes.withUnsafeBufferPointer { bytes in
-            rr_no_branch_into(bytes.baseAddress! + start, end - start, startAddress, from, to) == 1
+        let verdict = image.bytes.withUnsafeBufferPointer { bytes in
+            rr_no_branch_into(bytes.baseAddress! + start, end - start, startAddress, from, to)
         }
+        guard verdict == -1 else { return verdict == 1 }
+        let key = "\(mapping.path):\(start)"
+        if indirectTargets[key] == nil {
+            indirectTargets[key] = try image.bytes.withUnsafeBufferPointer { bytes in
+                try Self.indirectTargets(of: UnsafeBufferPointer(rebasing: bytes[start..<end]), at: startAddress, in: task)
+            }
+        }
+        guard let targets = indirectTargets[key]! else { return false }
+        return !targets.contains { $0 > from && $0 < to }
+    }
+
+    /// How much of a table a function names is read for targets: 2048 four-byte offsets (from
+    /// the table's start, as gcc and clang emit switch tables) or 1024 absolute addresses.
+    static let tableBytes = 8192
+    /// At most this many addresses named by one function are followed.
+    static let mostNamedAddresses = 1 << 16
+
+    /// Every address inside a function that a jump through a register or memory could reach,
+    /// over-approximated: each address its instructions name, and each word of what lies there
+    /// read as an offset from it or as an address. nil when there are too many to follow.
+    static func indirectTargets(of function: UnsafeBufferPointer<UInt8>, at address: UInt64, in task: ReplayTask) throws -> [UInt64]? {
+        var named = [UInt64](repeating: 0, count: mostNamedAddresses)
+        let count = named.withUnsafeMutableBufferPointer { out in
+            rr_referenced_addresses(function.baseAddress, function.count, address, out.baseAddress, out.count)
+        }
+        guard count <= mostNamedAddresses else { return nil }
+        let inside = address..<(address + UInt64(function.count))
+        var targets = Set<UInt64>()
+        let maps = try ProcFiles.maps(of: task.tracee.tid)
+        for table in Set(named.prefix(count)) {
+            if inside.contains(table) { targets.insert(table) }
+            guard let mapping = maps.first(where: { $0.start <= table && table < $0.end }), mapping.permissions.hasPrefix("r") else { continue }
+            guard let words = try? task.tracee.readMemory(at: table, count: Int(min(UInt64(tableBytes), mapping.end - table))) else { continue }
+            words.withUnsafeBytes { raw in
+                var offset = 0
+                while offset + 4 <= raw.count {
+                    let relative = table &+ UInt64(bitPattern: Int64(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self))))
+                    if inside.contains(relative) { targets.insert(relative) }
+                    if offset % 8 == 0, offset + 8 <= raw.count {
+                        let absolute = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                        if inside.contains(absolute) { targets.insert(absolute) }
+                    }
+                    offset += 4
+                }
+            }
+        }
+        return targets.sorted()
     }
 
     /// The bytes of an ELF file and its functions' start offsets, read once per file.

@@ -75,4 +75,15 @@ import Testing
         let function = Self.loop.dropLast() + [0xff, 0xe0]  // ... jmp *%rax
         #expect(check(Array(function), 0x1004, 0x1009) == -1)
     }
+
+    @Test func namedAddressesAreRipRelativeAndAbsoluteOperands() {
+        // lea 0x10(%rip), %rdx; jmp *0x2000(,%rax,8); mov (%rdx), %rax; mov %fs:0x28, %rax — at 0x1000.
+        let function: [UInt8] = [0x48, 0x8d, 0x15, 0x10, 0x00, 0x00, 0x00, 0xff, 0x24, 0xc5, 0x00, 0x20, 0x00, 0x00,
+                                 0x48, 0x8b, 0x02, 0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0x00, 0x00, 0x00]
+        var out = [UInt64](repeating: 0, count: 8)
+        let count = function.withUnsafeBufferPointer { code in
+            out.withUnsafeMutableBufferPointer { rr_referenced_addresses(code.baseAddress, code.count, 0x1000, $0.baseAddress, $0.count) }
+        }
+        #expect(Array(out.prefix(count)) == [0x1017, 0x2000])
+    }
 }

@@ -38,4 +38,11 @@ size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t 
  * to `to`. */
 int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, uint64_t from, uint64_t to);
 
+/* The addresses that the instructions of `function` (`length` bytes that run at `address`) name
+ * as memory: operands relative to rip (lea included) and absolute displacements without a base
+ * register. Writes up to `capacity` of them to `out` and returns how many there are (more than
+ * `capacity` when they do not all fit). Where a jump through a register or memory table may go:
+ * jump tables and label addresses are named this way by the function that uses them. */
+size_t rr_referenced_addresses(const uint8_t *function, size_t length, uint64_t address, uint64_t *out, size_t capacity);
+
 #endif
