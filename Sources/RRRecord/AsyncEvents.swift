@@ -16,7 +16,9 @@ extension Recorder {
         var position = UserPosition(registers: registers, extendedStateDigest: try task.tracee.extendedStateDigest(),
                                     memoryDigest: 0, userTime: try task.tracee.userTime(),
                                     syscallBuffers: task.process.preload?.buffers ?? [])
-        position.memoryDigest = try MemoryDigest.compute(of: task.tid, excluding: position.unhashedMemory, stackPointer: registers.rsp)
+        let code = (try? task.tracee.readMemory(at: registers.rip, count: 16)) ?? []
+        position.memoryDigest = try MemoryDigest.compute(of: task.tid, excluding: position.unhashedMemory + RepeatedMove.unsettledMemory(code: code, registers: registers),
+                                                         stackPointer: registers.rsp)
         return position
     }
 

@@ -21,8 +21,10 @@ extension Replayer {
 
     /// The register (x86 number) that differs from the target's in most `visits`; nil when
     /// none does (the memory does: a trampoline would stop at every visit).
-    static func mostChangingRegister(in visits: [Registers], target: Registers) -> Int? {
-        let counts = (0..<16).map { register in visits.filter { $0[encoded: register] != target[encoded: register] }.count }
+    static func mostChangingRegister(in visits: [Registers], target: Registers, ignoring: [Int]) -> Int? {
+        let counts = (0..<16).map { register in
+            ignoring.contains(register) ? 0 : visits.filter { $0[encoded: register] != target[encoded: register] }.count
+        }
         guard let best = counts.indices.max(by: { counts[$0] < counts[$1] }), counts[best] > 0 else { return nil }
         return best
     }
@@ -33,7 +35,10 @@ extension Replayer {
             throw divergence(describe, "the thread is inside a syscall")
         default: break
         }
-        var excluded = target.unhashedMemory
+        // The code is read before any patch: the instruction may be a repeated move.
+        let code = (try? task.tracee.readMemory(at: target.registers.rip, count: 16)) ?? []
+        let repeatedMove = RepeatedMove.length(of: code)
+        var excluded = target.unhashedMemory + RepeatedMove.unsettledMemory(code: code, registers: target.registers)
         var explains = true  // for RR_SWIFT_DEBUG: why the first visits are not the point
         func isThere(_ registers: Registers) throws -> Bool {
             guard target.matches(registers) else {
@@ -52,6 +57,7 @@ extension Replayer {
             try checkSyscallBuffer(task)
             return
         }
+        let unfiltered = repeatedMove == nil ? [] : Self.stringRegisters  // a trampoline does not compare these
         try task.tracee.setExecutionBreakpoint(at: target.registers.rip)
         defer { try? task.tracee.setExecutionBreakpoint(at: nil) }
         var hits = 0
@@ -66,7 +72,14 @@ extension Replayer {
         var visits: [Registers] = []  // the first ones, to choose the register a trampoline tests first
         var trampoline: SearchTrampoline?
         defer { if let trampoline { try? task.tracee.writeMemory(at: trampoline.site, bytes: trampoline.original) } }
-        while true {
+        // A thread already inside the repeated move (an earlier event interrupted it too) will
+        // not visit its start again.
+        var reached = false
+        let now = try task.tracee.registers()
+        if let length = repeatedMove, Self.differsOnlyInMoveProgress(now, from: target.registers) {
+            reached = try isThere(try runRepeatedMove(task, from: now, to: target.registers, length: length, copy: nil))
+        }
+        while !reached {
             let stop = try nextRawStop(task, watchdog: checkProgress)
             // A SIGTRAP at the breakpoint's address is its hit (each ptrace call costs a VM exit:
             // the debug status register is not read); with a trampoline, at its int3.
@@ -77,6 +90,9 @@ extension Replayer {
             if trampoline != nil { registers.rip = target.registers.rip }
             hits += 1
             explains = hits < 4
+            if let length = repeatedMove, Self.differsOnlyInMoveProgress(registers, from: target.registers) {
+                registers = try runRepeatedMove(task, from: registers, to: target.registers, length: length, copy: trampoline?.moved)
+            }
             if try isThere(registers) {
                 if let found = trampoline {
                     trampoline = nil
@@ -90,11 +106,11 @@ extension Replayer {
             }
             if trampoline == nil, debugger == nil, visits.count < Self.visitsBeforeTrampoline {
                 visits.append(registers)
-                if visits.count == Self.visitsBeforeTrampoline, let first = Self.mostChangingRegister(in: visits, target: target.registers) {
+                if visits.count == Self.visitsBeforeTrampoline, let first = Self.mostChangingRegister(in: visits, target: target.registers, ignoring: unfiltered) {
                     try task.tracee.setExecutionBreakpoint(at: nil)
                     var visit = registers
                     visit.words[UserPosition.eflagsIndex] &= ~UserPosition.resumeFlag
-                    trampoline = try installSearchTrampoline(on: task, for: target, visit: visit, firstRegister: first)
+                    trampoline = try installSearchTrampoline(on: task, for: target, visit: visit, firstRegister: first, ignoring: unfiltered)
                     if let trampoline {
                         excluded.append((trampoline.page, SearchTrampoline.mappingSize))
                     } else {
@@ -105,10 +121,13 @@ extension Replayer {
         }
         debug("reached 0x\(String(target.registers.rip, radix: 16)) after \(hits) breakpoint hits in \(ContinuousClock.now - started)")
         // The kernel set RF so that the breakpoint would not fire again at once; a frame
-        // written here must hold the flags as recorded.
+        // written here must hold the flags as recorded (RF too: an interrupt in the middle of a
+        // repeated move sets it).
         var registers = try task.tracee.registers()
-        if registers.words[UserPosition.eflagsIndex] & UserPosition.resumeFlag != 0 {
-            registers.words[UserPosition.eflagsIndex] &= ~UserPosition.resumeFlag
+        let flags = registers.words[UserPosition.eflagsIndex]
+        let recordedFlags = (flags & ~UserPosition.resumeFlag) | (target.registers.words[UserPosition.eflagsIndex] & UserPosition.resumeFlag)
+        if flags != recordedFlags {
+            registers.words[UserPosition.eflagsIndex] = recordedFlags
             try task.tracee.setRegisters(registers)
         }
         task.position = .atBreakpoint

@@ -25,6 +25,8 @@ struct SearchTrampoline {
     let page: UInt64
     /// Where the thread stops (after the int3) when the sixteen registers match.
     let matchStop: UInt64
+    /// Where the moved copy of the visited instruction runs.
+    var moved: UInt64 { page + Self.relocatedOffset }
 
     static let pageSize: UInt64 = 4096
     /// Two pages: code, then data (the stub writes there, so the memory digest leaves it out).
@@ -37,9 +39,9 @@ struct SearchTrampoline {
 extension Replayer {
     /// Puts a search trampoline on `target`'s instruction for a thread stopped there (at a visit
     /// with `visit` registers, the debug register disarmed), comparing `firstRegister` (an x86
-    /// register number) first; nil where the code cannot take one.
+    /// register number) first and not the `ignoring` ones; nil where the code cannot take one.
     func installSearchTrampoline(on task: ReplayTask, for target: UserPosition, visit: Registers,
-                                 firstRegister: Int) throws -> SearchTrampoline? {
+                                 firstRegister: Int, ignoring: [Int]) throws -> SearchTrampoline? {
         let site = target.registers.rip
         let tid = task.tracee.tid
         let maps = try ProcFiles.maps(of: tid)
@@ -73,7 +75,7 @@ extension Replayer {
         let back = Int64(bitPattern: (site + UInt64(covered)) &- (page + UInt64(relocated.count) + 5))
         guard let backRel = Int32(exactly: back) else { return nil }
         relocated += [0xe9] + backRel.bytes
-        let stub = Self.comparingStub(at: page, target: target.registers, firstRegister: firstRegister)
+        let stub = Self.comparingStub(at: page, target: target.registers, firstRegister: firstRegister, ignoring: ignoring)
         guard let toStub = Int32(exactly: Int64(bitPattern: (page + SearchTrampoline.entryOffset) &- (site + 5))) else { return nil }
 
         let mapped = try runSyscallInPlace(task, at: site, registers: visit, original: code, number: .mmap,
@@ -96,6 +98,8 @@ extension Replayer {
     /// for one more hit.
     func removeSearchTrampoline(_ trampoline: SearchTrampoline, on task: ReplayTask, leaving registers: Registers) throws {
         try task.tracee.writeMemory(at: trampoline.site, bytes: trampoline.original)
+        var registers = registers
+        registers.words[UserPosition.eflagsIndex] &= ~UserPosition.resumeFlag  // else the breakpoint lets it pass once
         _ = try runSyscallInPlace(task, at: trampoline.site, registers: registers, original: trampoline.original,
                                   number: .munmap, arguments: [trampoline.page, SearchTrampoline.mappingSize, 0, 0, 0, 0])
         try task.tracee.setExecutionBreakpoint(at: trampoline.site)
@@ -239,12 +243,12 @@ extension Replayer {
 
     /// The stub's code (at `page` + entryOffset) and its data (at `page` + dataOffset, on the
     /// next page: stores there never touch a line of code). It saves rcx and rdx in the data,
-    /// then tests the registers one by one, `firstRegister` first, without touching the flags
+    /// then tests the registers one by one (but `ignoring`), `firstRegister` first, without touching the flags
     /// or the stack (rcx = register + minus the recorded value, `jrcxz`): a program's dead stack
     /// is part of other threads' positions, and its flags are its own. When all sixteen match
     /// it stops at an int3; in every case it restores rcx and rdx and jumps to the moved
     /// instructions at the page's start.
-    static func comparingStub(at page: UInt64, target: Registers, firstRegister: Int)
+    static func comparingStub(at page: UInt64, target: Registers, firstRegister: Int, ignoring: [Int] = [])
         -> (code: [UInt8], data: [UInt8], matchOffset: Int) {
         let entry = page + SearchTrampoline.entryOffset, data = page + SearchTrampoline.dataOffset
         let rcx = 1, rdx = 2
@@ -268,7 +272,7 @@ extension Replayer {
         withSlot([0x48, 0x89, 0x0d], savedRcx)  // mov %rcx, saved(%rip)
         withSlot([0x48, 0x89, 0x15], savedRdx)  // mov %rdx, saved(%rip)
         var missJumps: [Int] = []
-        for register in [firstRegister] + (0..<16).filter({ $0 != firstRegister }) {
+        for register in [firstRegister] + (0..<16).filter({ $0 != firstRegister && !ignoring.contains($0) }) {
             switch register {
             case rcx: withSlot([0x48, 0x8b, 0x0d], savedRcx)
             case rdx: withSlot([0x48, 0x8b, 0x0d], savedRdx)  // into rcx

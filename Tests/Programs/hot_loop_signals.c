@@ -2,8 +2,9 @@
  * few instructions that make no syscalls, so every sample lands on an instruction the thread
  * has run up to a million times since its previous event, with registers that differ at each
  * visit (loop counters, a running hash, a double). The loops: an xorshift hash, a
- * floating-point recurrence, and a loop calling a small function (samples land in the callee
- * and at its return too). The handler folds the interrupted general-purpose registers and flags
+ * floating-point recurrence, a loop calling a small function (samples land in the callee and
+ * at its return too), and `rep stosb` / `rep movsb` over 4 MiB (as glibc's memset and memcpy
+ * for large sizes: a sample there interrupts the instruction between two iterations). The handler folds the interrupted general-purpose registers and flags
  * into a digest and counts samples per loop; main prints them with the loops' results, which
  * are checked against a run without the timer. Replay must deliver each SIGPROF at the same
  * instruction of the same iteration, and must find it quickly (the replayer's search
@@ -58,17 +59,36 @@ static uint64_t calling_loop(uint64_t x, long rounds) {
     return x;
 }
 
+static unsigned char source[4 << 20], copy[4 << 20];
+
+static uint64_t repeated_moves(int rounds) {
+    uint64_t sum = 0;
+    for (int round = 0; round < rounds; round++) {
+        void *to = source;
+        size_t count = sizeof source;
+        int value = round;
+        __asm__ volatile("rep stosb" : "+D"(to), "+c"(count) : "a"(value) : "memory");
+        to = copy;
+        const void *from = source;
+        count = sizeof copy;
+        __asm__ volatile("rep movsb" : "+D"(to), "+S"(from), "+c"(count) : : "memory");
+        sum += copy[round * 4099 % sizeof copy] + (uint64_t)round;
+    }
+    return sum;
+}
+
 struct results {
-    uint64_t hash, calls;
+    uint64_t hash, calls, moves;
     double value;
 };
 
 static struct results work(void) {
-    struct results r = {1, 7, 1.0};
+    struct results r = {1, 7, 0, 1.0};
     for (int round = 0; round < 4; round++) {
         r.hash = xorshift_loop(r.hash + (uint64_t)round, 8000000);
         r.value = float_loop(r.value, 2000000);
         r.calls = calling_loop(r.calls, 3000000);
+        r.moves += repeated_moves(8);
     }
     return r;
 }
@@ -88,12 +108,13 @@ int main(void) {
     struct itimerval off = {{0, 0}, {0, 0}};
     CHECK(setitimer(ITIMER_PROF, &off, NULL) == 0, "setitimer off");
 
-    if (quiet.hash != sampled.hash || quiet.calls != sampled.calls || quiet.value != sampled.value) {
+    if (quiet.hash != sampled.hash || quiet.calls != sampled.calls || quiet.moves != sampled.moves
+        || quiet.value != sampled.value) {
         printf("FAIL results differ with the timer\n");
         return 1;
     }
-    printf("hash %016llx calls %016llx value %.17g\n", (unsigned long long)sampled.hash,
-           (unsigned long long)sampled.calls, sampled.value);
+    printf("hash %016llx calls %016llx moves %llu value %.17g\n", (unsigned long long)sampled.hash,
+           (unsigned long long)sampled.calls, (unsigned long long)sampled.moves, sampled.value);
     printf("%d samples, register digest %016llx\n", samples, (unsigned long long)register_digest);
     if (samples < 10) {
         printf("FAIL only %d samples\n", samples);
