@@ -212,3 +212,16 @@ size_t rr_referenced_addresses(const uint8_t *function, size_t length, uint64_t 
     }
     return count;
 }
+
+size_t rr_nop_length(const uint8_t *code, size_t available) {
+    ZydisDecoder decoder;
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    size_t length = 0;
+    while (length < available) {
+        ZydisDecodedInstruction instruction;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, code + length, available - length, &instruction))) break;
+        if (instruction.mnemonic != ZYDIS_MNEMONIC_NOP) break;
+        length += instruction.length;
+    }
+    return length;
+}

@@ -19,7 +19,7 @@ import RRPtrace
 /// decoded from its start, and one with a jump through a register (targets unknown) is left to
 /// the debug register.
 struct SearchTrampoline {
-    /// The visited instruction and the bytes its jump replaced.
+    /// The instruction the jump replaced (the visited one, or the first after its nop padding) and its bytes.
     let site: UInt64
     let original: [UInt8]
     let page: UInt64
@@ -42,7 +42,13 @@ extension Replayer {
     /// register number) first and not the `ignoring` ones; nil where the code cannot take one.
     func installSearchTrampoline(on task: ReplayTask, for target: UserPosition, visit: Registers,
                                  firstRegister: Int, ignoring: [Int]) throws -> SearchTrampoline? {
-        let site = target.registers.rip
+        // Padding before a loop head is often where a thread was stopped; a nop changes nothing,
+        // so the state at the next instruction is the point's and the jump goes there (the
+        // replayer puts rip back on the nop when it matches).
+        let padding = try task.tracee.readMemory(at: target.registers.rip, count: 16).withUnsafeBufferPointer {
+            rr_nop_length($0.baseAddress, $0.count)
+        }
+        let site = target.registers.rip + UInt64(padding)
         let tid = task.tracee.tid
         let maps = try ProcFiles.maps(of: tid)
         guard let mapping = maps.first(where: { $0.start <= site && site < $0.end }), mapping.permissions.contains("x"),
@@ -92,7 +98,7 @@ extension Replayer {
                                 matchStop: page + SearchTrampoline.entryOffset + UInt64(stub.matchOffset))
     }
 
-    /// Undoes the patch and unmaps the stub; the thread is left at `registers` (on the site), in
+    /// Undoes the patch and unmaps the stub; the thread is left at `registers` (the point), in
     /// a signal-delivery-stop as after a debug-register hit (what delivering a signal there
     /// needs: the unmapping leaves it at a syscall stop), so the debug register is armed there
     /// for one more hit.
@@ -102,10 +108,10 @@ extension Replayer {
         registers.words[UserPosition.eflagsIndex] &= ~UserPosition.resumeFlag  // else the breakpoint lets it pass once
         _ = try runSyscallInPlace(task, at: trampoline.site, registers: registers, original: trampoline.original,
                                   number: .munmap, arguments: [trampoline.page, SearchTrampoline.mappingSize, 0, 0, 0, 0])
-        try task.tracee.setExecutionBreakpoint(at: trampoline.site)
+        try task.tracee.setExecutionBreakpoint(at: registers.rip)
         let stop = try nextRawStop(task)
         let now = try task.tracee.registers()
-        guard stop == .signal(.sigtrap), now.rip == trampoline.site else {
+        guard stop == .signal(.sigtrap), now.rip == registers.rip else {
             throw divergence("the end of a search at 0x\(String(trampoline.site, radix: 16))", describeStop(stop, task))
         }
     }

@@ -86,4 +86,11 @@ import Testing
         }
         #expect(Array(out.prefix(count)) == [0x1017, 0x2000])
     }
+
+    @Test func nopPaddingLengthStopsAtTheFirstRealInstruction() {
+        // nopl (%rax); nopw 0x0(%rax,%rax,1); mov %rax, %rcx
+        let code: [UInt8] = [0x0f, 0x1f, 0x00, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00, 0x48, 0x89, 0xc1]
+        #expect(code.withUnsafeBufferPointer { rr_nop_length($0.baseAddress, $0.count) } == 9)
+        #expect(Array(code.suffix(3)).withUnsafeBufferPointer { rr_nop_length($0.baseAddress, $0.count) } == 0)
+    }
 }

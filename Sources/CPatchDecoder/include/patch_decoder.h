@@ -45,4 +45,7 @@ int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, 
  * jump tables and label addresses are named this way by the function that uses them. */
 size_t rr_referenced_addresses(const uint8_t *function, size_t length, uint64_t address, uint64_t *out, size_t capacity);
 
+/* How many bytes of NOP instructions (alignment padding: nop, nopl, nopw) start `code`. */
+size_t rr_nop_length(const uint8_t *code, size_t available);
+
 #endif
