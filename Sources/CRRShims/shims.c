@@ -18,12 +18,18 @@
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/random.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static rr_shim_result make_result(long value) {
     rr_shim_result r = { value, value == -1 ? errno : 0 };
     return r;
+}
+
+rr_shim_result rr_shim_process_vm_readv(pid_t pid, const struct iovec *local, unsigned long local_count,
+                                        const struct iovec *remote, unsigned long remote_count) {
+    return make_result(process_vm_readv(pid, local, local_count, remote, remote_count, 0));
 }
 
 rr_shim_result rr_shim_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data) {

@@ -230,6 +230,9 @@ public struct UserPosition: Equatable, Sendable {
     public var registers: Registers
     public var extendedStateDigest: UInt64
     public var memoryDigest: UInt64
+    /// A digest of the memory the registers point at (`PointedMemory`): a cheap first test of
+    /// the memory, compared before `memoryDigest`. Traces of earlier builds lack it.
+    public var pointedMemoryDigest: UInt64?
     /// The thread's user CPU time there (nanoseconds, from /proc): replay gives up looking for
     /// the point when its thread has used much more, rather than run on for ever.
     public var userTime: UInt64
@@ -237,10 +240,12 @@ public struct UserPosition: Equatable, Sendable {
     /// left out of the memory digest with the syscall page and the scratch area: replay fills
     /// their shadow records ahead of time.
     public var syscallBuffers: [UInt64]
-    public init(registers: Registers, extendedStateDigest: UInt64, memoryDigest: UInt64, userTime: UInt64, syscallBuffers: [UInt64]) {
+    public init(registers: Registers, extendedStateDigest: UInt64, memoryDigest: UInt64, pointedMemoryDigest: UInt64? = nil,
+                userTime: UInt64, syscallBuffers: [UInt64]) {
         self.registers = registers
         self.extendedStateDigest = extendedStateDigest
         self.memoryDigest = memoryDigest
+        self.pointedMemoryDigest = pointedMemoryDigest
         self.userTime = userTime
         self.syscallBuffers = syscallBuffers
     }

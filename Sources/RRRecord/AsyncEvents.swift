@@ -17,8 +17,10 @@ extension Recorder {
                                     memoryDigest: 0, userTime: try task.tracee.userTime(),
                                     syscallBuffers: task.process.preload?.buffers ?? [])
         let code = (try? task.tracee.readMemory(at: registers.rip, count: 16)) ?? []
-        position.memoryDigest = try MemoryDigest.compute(of: task.tid, excluding: position.unhashedMemory + RepeatedMove.unsettledMemory(code: code, registers: registers),
-                                                         stackPointer: registers.rsp)
+        let excluded = position.unhashedMemory + RepeatedMove.unsettledMemory(code: code, registers: registers)
+        position.memoryDigest = try MemoryDigest.compute(of: task.tid, excluding: excluded, stackPointer: registers.rsp)
+        let coverage = PointedMemory.coverage(try ProcFiles.maps(of: task.tid), excluding: excluded, stackPointer: registers.rsp)
+        position.pointedMemoryDigest = PointedMemory.digest(pid: task.tid, registers: registers, coverage: coverage)
         return position
     }
 

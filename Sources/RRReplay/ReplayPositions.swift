@@ -40,6 +40,8 @@ extension Replayer {
         let repeatedMove = RepeatedMove.length(of: code)
         var excluded = target.unhashedMemory + RepeatedMove.unsettledMemory(code: code, registers: target.registers)
         var explains = true  // for RR_SWIFT_DEBUG: why the first visits are not the point
+        var coverage: [(UInt64, UInt64)]?  // what the pointed-memory digest reads (`PointedMemory`)
+        var pointedMisses = 0
         func isThere(_ registers: Registers) throws -> Bool {
             guard target.matches(registers) else {
                 if explains { debug("at 0x\(String(registers.rip, radix: 16)): " + registers.differences(from: target.registers).joined(separator: ", ")) }
@@ -48,6 +50,18 @@ extension Replayer {
             guard try task.tracee.extendedStateDigest() == target.extendedStateDigest else {
                 debug("at 0x\(String(registers.rip, radix: 16)): the registers match, the extended state does not")
                 return false
+            }
+            if let pointed = target.pointedMemoryDigest {
+                // The maps are read again if the stack has grown since (without a syscall).
+                let redZone = registers.rsp &- MemoryDigest.redZone
+                if coverage == nil || !coverage!.contains(where: { $0.0 <= redZone && redZone < $0.1 }) {
+                    coverage = PointedMemory.coverage(try ProcFiles.maps(of: task.tracee.tid), excluding: excluded, stackPointer: registers.rsp)
+                }
+                guard PointedMemory.digest(pid: task.tracee.tid, registers: registers, coverage: coverage!) == pointed else {
+                    if explains { debug("at 0x\(String(registers.rip, radix: 16)): registers and extended state match, pointed-at memory does not") }
+                    pointedMisses += 1
+                    return false
+                }
             }
             let matches = try MemoryDigest.compute(of: task.tracee.tid, excluding: excluded, stackPointer: registers.rsp) == target.memoryDigest
             if !matches { debug("at 0x\(String(registers.rip, radix: 16)): registers and extended state match, memory does not") }
@@ -119,7 +133,7 @@ extension Replayer {
                 }
             }
         }
-        debug("reached 0x\(String(target.registers.rip, radix: 16)) after \(hits) breakpoint hits in \(ContinuousClock.now - started)")
+        debug("reached 0x\(String(target.registers.rip, radix: 16)) after \(hits) breakpoint hits (\(pointedMisses) differing in pointed-at memory) in \(ContinuousClock.now - started)")
         // The kernel set RF so that the breakpoint would not fire again at once; a frame
         // written here must hold the flags as recorded (RF too: an interrupt in the middle of a
         // repeated move sets it).

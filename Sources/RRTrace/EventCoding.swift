@@ -56,10 +56,12 @@ enum EventCoding {
                 encode(position, into: &out)
             }
             if let frame = e.frame { [frame.err, frame.trapno, frame.cr2].forEach { out.u64($0) } }
+            if case let .userSpace(position) = e.position, let pointed = position.pointedMemoryDigest { out.u64(pointed) }
         case let .preemption(e):
             out.u8(Kind.preemption.rawValue)
             out.i32(e.tid.rawValue)
             encode(e.position, into: &out)
+            if let pointed = e.position.pointedMemoryDigest { out.u64(pointed) }
         case let .exit(e):
             out.u8(Kind.exit.rawValue)
             out.i32(e.tid.rawValue)
@@ -183,7 +185,7 @@ enum EventCoding {
         case .signal:
             let signal = SignalNumber(try input.i32())
             let siginfo = try input.raw(128)
-            let position: SignalPosition
+            var position: SignalPosition
             let kind = try input.u8()
             switch kind & ~Self.frameFollows {
             case 0: position = .atFault
@@ -193,6 +195,10 @@ enum EventCoding {
             case let other: throw RRError.corruptTrace("bad signal position \(other)")
             }
             let frame = kind & Self.frameFollows == 0 ? nil : TrapFrameWords(err: try input.u64(), trapno: try input.u64(), cr2: try input.u64())
+            if case var .userSpace(located) = position, !input.isAtEnd {
+                located.pointedMemoryDigest = try input.u64()
+                position = .userSpace(located)
+            }
             return .signal(SignalEvent(tid: tid, signal: signal, siginfo: siginfo, position: position, frame: frame))
         case .exit:
             let status = try input.i32()
@@ -205,7 +211,9 @@ enum EventCoding {
             return .taskCreated(TaskCreatedEvent(tid: tid, child: Tid(try input.i32()), number: SyscallNumber(try input.i64()),
                                                  arguments: try (0..<6).map { _ in try input.u64() }, entryDigest: try input.u64()))
         case .preemption:
-            return .preemption(PreemptionEvent(tid: tid, position: try decodePosition(&input)))
+            var position = try decodePosition(&input)
+            if !input.isAtEnd { position.pointedMemoryDigest = try input.u64() }
+            return .preemption(PreemptionEvent(tid: tid, position: position))
         case .patch:
             return .patch(PatchEvent(tid: tid, number: SyscallNumber(try input.i64()), arguments: try (0..<6).map { _ in try input.u64() },
                                      entryDigest: try input.u64(), site: try input.u64(), writes: try decodeWrites(&input)))
@@ -215,7 +223,8 @@ enum EventCoding {
     /// Signal positions: 3 is a point in user code (2 was an early form without memory digest).
     static let userSpacePosition: UInt8 = 3, frameFollows: UInt8 = 0x80
 
-    /// Registers, then the extended-state digest, the memory digest and the user time.
+    /// Registers, then the extended-state digest, the memory digest and the user time. The
+    /// pointed-memory digest, added later, ends the event that holds the position (optional).
     static func encode(_ position: UserPosition, into out: inout ByteWriter) {
         encode(position.registers, into: &out)
         out.u64(position.extendedStateDigest)

@@ -186,7 +186,7 @@ import Testing
     /// The C program's loop ends by itself (the divergence is the syscall after it); perl's loop
     /// never does, so replay must notice that the point is never reached.
     @Test("a tampered asynchronous position is a divergence naming the event, not a hang", arguments: [
-        ("rip", false), ("register", false), ("memory", false), ("rip", true),
+        ("rip", false), ("register", false), ("memory", false), ("pointed memory", false), ("rip", true),
     ])
     func tamperedPosition(field: String, inEndlessLoop: Bool) throws {
         let directory = try TemporaryDirectory()
@@ -209,6 +209,7 @@ import Testing
             switch field {
             case "rip": position.registers.rip = entry
             case "register": position.registers.words[5] ^= 0x40  // rbx
+            case "pointed memory": position.pointedMemoryDigest = (position.pointedMemoryDigest ?? 0) ^ 1
             default: position.memoryDigest ^= 1
             }
             signal.position = .userSpace(position)

@@ -17,11 +17,13 @@ import RRTrace
         let endsWithOptionalField = switch message {
         case let .event(.exec(exec)): exec.writes.isEmpty
         case let .event(.syscall(syscall)): syscall.storedWrites.isEmpty
+        case let .event(.signal(signal)): if case let .userSpace(position) = signal.position { position.pointedMemoryDigest == nil } else { false }
+        case let .event(.preemption(preemption)): preemption.position.pointedMemoryDigest == nil
         default: false
         }
         if endsWithOptionalField {
-            // An exec's writes and a syscall's stored writes are optional at its end: a byte
-            // more is the start of their count.
+            // An exec's writes, a syscall's stored writes and a position's pointed-memory digest
+            // are optional at its end: a byte more is the start of them.
             #expect(text?.contains("ends early") == true, "\(text ?? "")")
         } else if kind != Message.Kind.fileContent.rawValue {  // file content reports a size mismatch instead
             #expect(text?.contains("trailing bytes") == true, "\(text ?? "")")
@@ -29,22 +31,31 @@ import RRTrace
     }
 
     /// Every strict prefix of a payload fails to decode, but one: an exec's writes (a syscall's
-    /// stored writes) are optional at its end, so one cut just before them is the same event
-    /// without any.
+    /// stored writes, a position's pointed-memory digest) are optional at its end, so one cut
+    /// just before them is the same event without any.
     @Test(arguments: sampleMessages.map(\.0))
     func truncatedPayloadsAreRejected(name: String) throws {
         let message = try #require(sampleMessages.first { $0.0 == name }?.1)
         let (kind, payload) = unframe(message.framed())
-        var withoutWrites: Int?
+        var withoutOptionalEnd: Int?
         if case var .event(.exec(exec)) = message, !exec.writes.isEmpty {
             exec.writes = []
-            withoutWrites = unframe(Message.event(.exec(exec)).framed()).1.count
+            withoutOptionalEnd = unframe(Message.event(.exec(exec)).framed()).1.count
         }
         if case var .event(.syscall(syscall)) = message, !syscall.storedWrites.isEmpty {
             syscall.storedWrites = []
-            withoutWrites = unframe(Message.event(.syscall(syscall)).framed()).1.count
+            withoutOptionalEnd = unframe(Message.event(.syscall(syscall)).framed()).1.count
         }
-        for length in 0..<payload.count where length != withoutWrites {
+        if case var .event(.signal(signal)) = message, case var .userSpace(position) = signal.position, position.pointedMemoryDigest != nil {
+            position.pointedMemoryDigest = nil
+            signal.position = .userSpace(position)
+            withoutOptionalEnd = unframe(Message.event(.signal(signal)).framed()).1.count
+        }
+        if case var .event(.preemption(preemption)) = message, preemption.position.pointedMemoryDigest != nil {
+            preemption.position.pointedMemoryDigest = nil
+            withoutOptionalEnd = unframe(Message.event(.preemption(preemption)).framed()).1.count
+        }
+        for length in 0..<payload.count where length != withoutOptionalEnd {
             _ = corruptTraceText { _ = try Message.decode(kind: kind, payload: Array(payload.prefix(length))) }
         }
     }

@@ -203,8 +203,9 @@ func blockLayout(_ bytes: [UInt8]) -> [BlockLayout] {
     return blocks
 }
 
-/// A position with registers from `seed` and distinct digests.
+/// A position with registers from `seed` and distinct digests; odd seeds have the optional
+/// pointed-memory digest, even ones are as earlier builds wrote them.
 func samplePosition(_ seed: UInt64, buffers: [UInt64]) -> UserPosition {
     UserPosition(registers: sampleRegisters(seed), extendedStateDigest: 0xfeed_0000 + seed, memoryDigest: 0xbeef_0000 + seed,
-                 userTime: 12_345_678 * seed, syscallBuffers: buffers)
+                 pointedMemoryDigest: seed % 2 == 1 ? 0xd1ce_0000 + seed : nil, userTime: 12_345_678 * seed, syscallBuffers: buffers)
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 
 #include "output_digest.h"
@@ -18,6 +19,10 @@ typedef struct {
 
 rr_shim_result rr_shim_ptrace(int request, pid_t pid, uint64_t addr, uint64_t data);
 rr_shim_result rr_shim_get_regs(pid_t pid, struct user_regs_struct *regs);
+/// process_vm_readv (glibc declares it only with _GNU_SOURCE): reads another process's memory
+/// into local pieces without stopping at page faults in it, as reads of /proc/PID/mem would.
+rr_shim_result rr_shim_process_vm_readv(pid_t pid, const struct iovec *local, unsigned long local_count,
+                                        const struct iovec *remote, unsigned long remote_count);
 rr_shim_result rr_shim_set_regs(pid_t pid, const struct user_regs_struct *regs);
 /// siginfo_t is 128 bytes on x86-64; we move it as raw bytes.
 rr_shim_result rr_shim_get_siginfo(pid_t pid, uint8_t out[128]);
