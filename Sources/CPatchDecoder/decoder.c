@@ -92,6 +92,69 @@ static int is_relative_branch(const ZydisDecodedInstruction *instruction) {
 
 static int fits_rel32(int64_t value) { return value >= INT32_MIN && value <= INT32_MAX; }
 
+/* A near call at `from` moved to `to`, as what it does: push the original return address (the
+ * stack then holds what the call would have written), then jump to the target. The address is
+ * an 8-byte constant after the jump, read with `push m64` relative to rip, so no register or
+ * flag changes. An indirect call's operand keeps its form (FF /2 becomes FF /4); one relative
+ * to rsp would be read after the push, and is refused. Returns the bytes written, 0 if refused. */
+static size_t relocate_call(const ZydisDecodedInstruction *instruction, const uint8_t *bytes, uint64_t from, uint64_t to,
+                            uint8_t *out, size_t capacity) {
+    uint64_t return_address = from + instruction->length;
+    uint8_t jump[16];
+    size_t jump_length;
+    const size_t push_length = 6;
+    if (is_relative_branch(instruction)) {
+        uint64_t target = return_address + (uint64_t)instruction->raw.imm[0].value.s;
+        int64_t relative = (int64_t)(target - (to + push_length + 5));
+        if (!fits_rel32(relative)) return 0;
+        int32_t rel32 = (int32_t)relative;
+        jump[0] = 0xe9;
+        memcpy(jump + 1, &rel32, 4);
+        jump_length = 5;
+    } else {
+        size_t modrm = instruction->raw.modrm.offset;
+        if (instruction->opcode_map != ZYDIS_OPCODE_MAP_DEFAULT || instruction->opcode != 0xff || instruction->raw.modrm.reg != 2
+            || instruction->length > sizeof jump)
+            return 0;
+        ZydisDecoder decoder;
+        ZydisDecodedInstruction full;
+        ZydisDecodedOperand operands[ZYDIS_MAX_OPERAND_COUNT];
+        if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))
+            || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, bytes, instruction->length, &full, operands)))
+            return 0;
+        for (int i = 0; i < full.operand_count; i++) {
+            const ZydisDecodedOperand *operand = &operands[i];
+            if (operand->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT) continue;  /* the stack the call pushes to */
+            if (operand->type == ZYDIS_OPERAND_TYPE_MEMORY
+                && (operand->mem.base == ZYDIS_REGISTER_RSP || operand->mem.index == ZYDIS_REGISTER_RSP))
+                return 0;
+            if (operand->type == ZYDIS_OPERAND_TYPE_REGISTER && operand->reg.value == ZYDIS_REGISTER_RSP) return 0;
+        }
+        memcpy(jump, bytes, instruction->length);
+        jump[modrm] = (uint8_t)((jump[modrm] & ~0x38) | (4 << 3));
+        jump_length = instruction->length;
+        if (instruction->attributes & ZYDIS_ATTRIB_IS_RELATIVE) {
+            if (instruction->raw.disp.size != 32) return 0;
+            int32_t displacement;
+            memcpy(&displacement, bytes + instruction->raw.disp.offset, 4);
+            uint64_t target = return_address + (uint64_t)(int64_t)displacement;
+            int64_t moved = (int64_t)(target - (to + push_length + jump_length));
+            if (!fits_rel32(moved)) return 0;
+            int32_t rel32 = (int32_t)moved;
+            memcpy(jump + instruction->raw.disp.offset, &rel32, 4);
+        }
+    }
+    size_t total = push_length + jump_length + 8;
+    if (total > capacity) return 0;
+    int32_t to_constant = (int32_t)jump_length;  /* from the end of the push to the constant */
+    out[0] = 0xff;
+    out[1] = 0x35;  /* push m64, rip-relative */
+    memcpy(out + 2, &to_constant, 4);
+    memcpy(out + push_length, jump, jump_length);
+    memcpy(out + push_length + jump_length, &return_address, 8);
+    return total;
+}
+
 size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t from, uint64_t to, size_t needed,
                                 uint8_t *out, size_t capacity, size_t *written) {
     ZydisDecoder decoder;
@@ -101,8 +164,16 @@ size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t 
         ZydisDecodedInstruction instruction;
         if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, code + covered, available - covered, &instruction)))
             return 0;
+        if (instruction.meta.category == ZYDIS_CATEGORY_CALL) {
+            /* Only as the last instruction moved: the callee returns to the original code. */
+            if (covered + instruction.length < needed) return 0;
+            size_t moved = relocate_call(&instruction, code + covered, from + covered, to + used, out + used, capacity - used);
+            if (moved == 0) return 0;
+            *written = used + moved;
+            return covered + instruction.length;
+        }
         switch (instruction.meta.category) {
-        case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSTEM: case ZYDIS_CATEGORY_INTERRUPT:
+        case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSTEM: case ZYDIS_CATEGORY_INTERRUPT:
             return 0;
         default:
             break;
@@ -224,4 +295,51 @@ size_t rr_nop_length(const uint8_t *code, size_t available) {
         length += instruction.length;
     }
     return length;
+}
+
+uint64_t rr_lead_in_start(const uint8_t *function, size_t length, uint64_t address, uint64_t point, size_t needed) {
+    ZydisDecoder decoder;
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    enum { kept = 16 };
+    uint64_t starts[kept];  /* the latest instruction starts since the last that does not fall through */
+    size_t count = 0, position = 0;
+    while (position < length) {
+        uint64_t here = address + position;
+        if (here == point) {
+            for (size_t i = count; i > 0; i--) {
+                if (point - starts[(i - 1) % kept] >= needed) return starts[(i - 1) % kept];
+                if (count - i + 1 >= kept) break;
+            }
+            return 0;
+        }
+        if (here > point) return 0;
+        ZydisDecodedInstruction instruction;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, function + position, length - position, &instruction)))
+            return 0;
+        int falls_through;
+        switch (instruction.meta.category) {
+        case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_SYSCALL:
+        case ZYDIS_CATEGORY_SYSTEM: case ZYDIS_CATEGORY_INTERRUPT:
+            falls_through = 0;
+            break;
+        default:
+            switch (instruction.mnemonic) {
+            case ZYDIS_MNEMONIC_JRCXZ: case ZYDIS_MNEMONIC_JECXZ: case ZYDIS_MNEMONIC_LOOP: case ZYDIS_MNEMONIC_LOOPE:
+            case ZYDIS_MNEMONIC_LOOPNE: case ZYDIS_MNEMONIC_XBEGIN: case ZYDIS_MNEMONIC_XABORT: case ZYDIS_MNEMONIC_XEND:
+            case ZYDIS_MNEMONIC_UD2: case ZYDIS_MNEMONIC_HLT:
+                falls_through = 0;
+                break;
+            default:
+                falls_through = 1;
+            }
+        }
+        if (falls_through) {
+            starts[count % kept] = here;
+            count++;
+        } else {
+            count = 0;
+        }
+        position += instruction.length;
+    }
+    return 0;
 }

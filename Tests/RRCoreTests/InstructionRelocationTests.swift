@@ -41,8 +41,27 @@ import Testing
         #expect(covered == 7 && moved == code)
     }
 
+    func le64(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+
+    @Test func directCallPushesTheOriginalReturnAddress() throws {
+        // call .+0x105: push the address after the original call (a constant after the jump),
+        // then jump to the same target.
+        let (covered, moved) = try #require(relocate([0xe8, 0x00, 0x01, 0x00, 0x00]))
+        #expect(covered == 5)
+        let target = Int64(Self.from + 5 + 0x100)
+        #expect(moved == [0xff, 0x35] + le32(5) + [0xe9] + le32(target - Int64(Self.to + 11)) + le64(Self.from + 5))
+    }
+
+    @Test func indirectCallBecomesAJumpThroughTheSameOperand() throws {
+        // mov %rax, %rdi; call *0x30(%rax)
+        let (covered, moved) = try #require(relocate([0x48, 0x89, 0xc7, 0xff, 0x50, 0x30]))
+        #expect(covered == 6)
+        #expect(moved == [0x48, 0x89, 0xc7, 0xff, 0x35] + le32(3) + [0xff, 0x60, 0x30] + le64(Self.from + 6))
+    }
+
     @Test(arguments: [
-        [0xe8, 0x00, 0x00, 0x00, 0x00],  // call: would push the copy's address
+        [0xff, 0x50, 0x30, 0x90, 0x90],  // call before the last instruction: would return into the jump
+        [0x90, 0xff, 0x54, 0x24, 0x08],  // call *8(%rsp): the operand would be read after the push
         [0xe3, 0x02, 0x90, 0x90, 0x90],  // jrcxz: no rel32 form
         [0x0f, 0x05, 0x90, 0x90, 0x90],  // syscall
         [0xcc, 0x90, 0x90, 0x90, 0x90],  // int3
@@ -69,6 +88,31 @@ import Testing
         #expect(noBranchInto(Self.loop, 0x1004, 0x1009))  // from the cmp on: nothing lands inside
         #expect(noBranchInto(Self.loop, 0x1002, 0x1007))  // a landing exactly at the start is fine
         #expect(!noBranchInto(Self.loop, 0x1003, 0x1008))  // not an instruction's start
+    }
+
+    /// add %rsi,%rdi; mov %rdi,%rax; shr $31,%rax; xor %rdi,%rax; ret — at 0x1000 (the ret at 0x100d).
+    static let mix: [UInt8] = [0x48, 0x01, 0xf7, 0x48, 0x89, 0xf8, 0x48, 0xc1, 0xe8, 0x1f, 0x48, 0x31, 0xf8, 0xc3]
+
+    func leadIn(_ function: [UInt8], to point: UInt64) -> UInt64 {
+        function.withUnsafeBufferPointer { rr_lead_in_start($0.baseAddress, $0.count, 0x1000, point, 5) }
+    }
+
+    @Test func aLeadInIsTheNearestRunOfFiveBytesThatFallsIntoThePoint() {
+        #expect(leadIn(Self.mix, to: 0x100d) == 0x1006)  // shr and xor: 7 bytes
+        #expect(leadIn(Self.mix, to: 0x100a) == 0x1003)  // mov and shr
+        #expect(leadIn(Self.mix, to: 0x1003) == 0)  // only 3 bytes before it
+        #expect(leadIn(Self.mix, to: 0x100b) == 0)  // not an instruction's start
+    }
+
+    @Test func aLeadInStopsAtCodeThatDoesNotFallThrough() {
+        // jmp .+2, then the loop: xor at 0x1002, inc at 0x1004, cmp at 0x1006, jne at 0x1009,
+        // ret at 0x100b. A conditional jump may be part of a lead-in; the jmp cuts it.
+        let function: [UInt8] = [0xeb, 0x00] + Self.loop
+        #expect(leadIn(function, to: 0x1009) == 0x1004)  // inc and cmp
+        #expect(leadIn(function, to: 0x100b) == 0x1006)  // cmp and jne
+        #expect(leadIn(function, to: 0x1006) == 0)  // xor and inc: 4 bytes since the jmp
+        let called: [UInt8] = [0xe8, 0, 0, 0, 0, 0x90, 0x90, 0x90, 0x90, 0xc3]  // call; 4 nops; ret
+        #expect(leadIn(called, to: 0x1009) == 0)
     }
 
     @Test func aJumpThroughARegisterMakesEveryRangeUnsafe() {

@@ -22,11 +22,13 @@ int rr_random_instruction_at(const uint8_t *code, size_t length, size_t offset);
 /* Copies the whole instructions at `code` (which run at address `from`) that cover at least
  * `needed` bytes so that they run at address `to` instead: displacements relative to rip are
  * adjusted, and direct jumps and conditional jumps become their rel32 forms with the same
- * targets; a return runs anywhere as it is. Writes at most `capacity` bytes to `out` and their
- * count to `*written`; returns how many bytes of `code` the copied instructions cover, or 0
- * when one of them cannot run elsewhere
- * (it does not decode, it is a call, syscall, interrupt or system instruction, a loop or
- * jrcxz, a transaction, or a displacement does not reach). */
+ * targets; a return runs anywhere as it is; a near call, only as the last instruction, becomes
+ * a push of its original return address and a jump. Writes at most `capacity` bytes to `out`
+ * and their count to `*written`; returns how many bytes of `code` the copied instructions
+ * cover, or 0 when one of them cannot run elsewhere
+ * (it does not decode, it is a syscall, interrupt or system instruction, a loop or jrcxz, a
+ * transaction, a call before the last or with an operand relative to rsp, or a displacement
+ * does not reach). */
 size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t from, uint64_t to, size_t needed,
                                 uint8_t *out, size_t capacity, size_t *written);
 
@@ -37,6 +39,14 @@ size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t 
  * when the bytes up to `to` do not decode. The check that code may be overwritten from `from`
  * to `to`. */
 int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, uint64_t from, uint64_t to);
+
+/* Decoding `function` (`length` bytes of code that runs at `address`) from its start: the start
+ * of the last instructions before `point` that all fall through into it (no jump, call, return,
+ * syscall or interrupt among them; conditional jumps may leave) and cover at least `needed`
+ * bytes, the nearest such start to `point`; 0 when there is none or `point` is not where an
+ * instruction starts. Where a jump at `point` cannot go, one over these lead-in instructions
+ * reaches a stub that runs them and then stands where `point` would. */
+uint64_t rr_lead_in_start(const uint8_t *function, size_t length, uint64_t address, uint64_t point, size_t needed);
 
 /* The addresses that the instructions of `function` (`length` bytes that run at `address`) name
  * as memory: operands relative to rip (lea included) and absolute displacements without a base
