@@ -7,9 +7,18 @@ public enum MachineInfo {
     /// Vendor, model name, family, model and stepping of CPU 0. CPUID cannot be trapped here, so a
     /// trace replays only where the program sees the same CPU (same ifunc choices, same cpuid results).
     public static var cpuModel: String {
-        guard let file = fopen("/proc/cpuinfo", "r") else { return "unknown" }
-        defer { fclose(file) }
         let keys = ["vendor_id", "model name", "cpu family", "model", "stepping"]
+        guard let fields = cpu0Fields(keys) else { return "unknown" }
+        return keys.map { "\($0)=\(fields[$0] ?? "?")" }.joined(separator: "; ")
+    }
+
+    /// Whether the CPU has BMI2 (mulx: a multiplication that leaves the flags alone).
+    public static let hasBMI2: Bool = cpu0Fields(["flags"])?["flags"]?.split(separator: " ").contains("bmi2") ?? false
+
+    /// The values of `keys` in CPU 0's block of /proc/cpuinfo.
+    private static func cpu0Fields(_ keys: [String]) -> [String: String]? {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return nil }
+        defer { fclose(file) }
         var fields: [String: String] = [:]
         var line: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0
@@ -23,7 +32,7 @@ public enum MachineInfo {
             if keys.contains(key) { fields[key] = parts[1].trimmingCharacters }
         }
         free(line)
-        return keys.map { "\($0)=\(fields[$0] ?? "?")" }.joined(separator: "; ")
+        return fields
     }
 
     public static var kernelRelease: String { utsnameField { $0.release } }

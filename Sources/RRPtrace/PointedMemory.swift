@@ -5,22 +5,47 @@ import RRCore
 import Glibc
 #endif
 
-/// A digest of the memory the registers point at, two levels deep: for each general-purpose
-/// register a window of words around its value, and for each word there a few words where it
-/// points. It is a function of memory the full digest covers (`MemoryDigest`), read the same way
-/// (words outside count as zero), so two states equal in registers and memory have equal pointed
-/// digests; but it costs two reads instead of the whole address space. Replay compares it before
-/// the full digest: an interpreter's loop (python3's) visits one instruction with all sixteen
-/// registers equal many times, its state in the heap objects they point to, and a full digest at
-/// each such visit cost ~4 ms.
+/// A digest of the memory the registers point at: for each general-purpose register a window
+/// of words around its value. It is a function of memory the full digest covers (`MemoryDigest`),
+/// so two states equal in registers and memory have equal pointed digests; but it costs one read
+/// instead of the whole address space, and a search trampoline computes it in the thread itself
+/// (its hash needs no flags: an add and BMI2's mulx). Replay compares it before the full digest:
+/// an interpreter's loop (python3's) visits one instruction with all sixteen registers equal many
+/// times, its state in the heap objects they point to, and a full digest at each such visit cost
+/// ~4 ms.
 public enum PointedMemory {
     /// The window around a register's value: 8 words before it (a stack pointer's values lie
     /// below), 16 from it (an object's fields).
-    static let wordsBefore = 8, wordsFrom = 16
-    /// What is read where a word of a window points: an object's header and first fields.
-    static let wordsPointedAt = 6
+    public static let wordsBefore = 8, wordsFrom = 16
+    /// The hash: h = seed; for each word, t = h + word, h = low + high of the 128-bit t * multiplier.
+    public static let seed: UInt64 = 0x243f_6a88_85a3_08d3, multiplier: UInt64 = 0xff51_afd7_ed55_8ccd
     /// The most pieces one process_vm_readv takes (UIO_MAXIOV).
     static let mostPieces = 1024
+
+    public static func fold(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+        let product = (hash &+ word).multipliedFullWidth(by: multiplier)
+        return product.low &+ product.high
+    }
+
+    /// The words the digest takes, as (register number, address): those of each register's
+    /// window that `coverage` holds whole.
+    public static func words(of registers: Registers, coverage: [(UInt64, UInt64)]) -> [(register: Int, address: UInt64)] {
+        (0..<16).flatMap { number -> [(register: Int, address: UInt64)] in
+            let start = (registers[encoded: number] & ~7) &- UInt64(wordsBefore * 8)
+            return (0..<(wordsBefore + wordsFrom)).compactMap { index in
+                let address = start &+ UInt64(index * 8)
+                guard address <= UInt64.max - 8, covering(address, in: coverage) != nil else { return nil }
+                return (number, address)
+            }
+        }
+    }
+
+    /// The digest for a thread of process `pid` with `registers`, memory covered as `coverage`
+    /// says; words that cannot be read (a file mapping past the file's end) are left out.
+    public static func digest(pid: Tid, registers: Registers, coverage: [(UInt64, UInt64)]) -> UInt64 {
+        let values = read(words(of: registers, coverage: coverage).map(\.address), pid: pid)
+        return values.reduce(seed) { hash, value in value.map { fold(hash, $0) } ?? hash }
+    }
 
     /// The memory the full digest covers in `maps` (writable, not a shared file mapping, not the
     /// dead stack below the red zone, not `excluded`), as sorted (start, end) ranges.
@@ -47,57 +72,39 @@ public enum PointedMemory {
         return pieces
     }
 
-    /// The digest for a thread of process `pid` with `registers`, memory covered as `coverage` says.
-    public static func digest(pid: Tid, registers: Registers, coverage: [(UInt64, UInt64)]) -> UInt64 {
-        let windows = (0..<16).map { number -> (UInt64, Int) in
-            ((registers[encoded: number] & ~7) &- UInt64(wordsBefore * 8), wordsBefore + wordsFrom)
-        }
-        let near = read(windows, pid: pid, coverage: coverage)
-        let pointed = near.filter { $0 != 0 }.map { ($0 & ~7, wordsPointedAt) }
-        var hash: UInt64 = 0x243f_6a88_85a3_08d3
-        for word in near + read(pointed, pid: pid, coverage: coverage) {
-            hash = (hash ^ word) &* 0xff51_afd7_ed55_8ccd
-            hash ^= hash >> 32
-        }
-        return hash
-    }
-
-    /// The words of each (address, count) window, zero where `coverage` does not reach or the
-    /// memory cannot be read (a file mapping past the file's end).
-    static func read(_ windows: [(UInt64, Int)], pid: Tid, coverage: [(UInt64, UInt64)]) -> [UInt64] {
-        var words = [UInt64](repeating: 0, count: windows.reduce(0) { $0 + $1.1 })
-        var runs: [(remote: UInt64, index: Int, count: Int)] = []  // covered pieces of the windows
-        var index = 0
-        for (start, count) in windows {
-            var word = 0
-            while word < count {
-                let address = start &+ UInt64(word * 8)
-                guard address <= UInt64.max - 8, let range = covering(address, in: coverage) else { word += 1; continue }
-                let inRange = min(count - word, Int((range.1 - address) / 8))
-                runs.append((address, index + word, inRange))
-                word += inRange
+    /// The words at `addresses` (ascending within each register's window), nil where they
+    /// cannot be read: one process_vm_readv for all, each run of adjacent words alone if it fails.
+    public static func read(_ addresses: [UInt64], pid: Tid) -> [UInt64?] {
+        var runs: [(remote: UInt64, index: Int, count: Int)] = []
+        for (index, address) in addresses.enumerated() {
+            if let last = runs.last, last.remote &+ UInt64(last.count * 8) == address, last.index + last.count == index {
+                runs[runs.count - 1].count += 1
+            } else {
+                runs.append((address, index, 1))
             }
-            index += count
         }
-        guard !runs.isEmpty else { return words }
+        var words = [UInt64](repeating: 0, count: addresses.count)
+        var readable = [Bool](repeating: true, count: addresses.count)
         words.withUnsafeMutableBufferPointer { buffer in
             func vectors(_ runs: ArraySlice<(remote: UInt64, index: Int, count: Int)>) -> ([iovec], [iovec]) {
                 (runs.map { iovec(iov_base: UnsafeMutableRawPointer(buffer.baseAddress! + $0.index), iov_len: $0.count * 8) },
                  runs.map { iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt($0.remote)), iov_len: $0.count * 8) })
             }
-            // One call for all; where it stops short (a piece it cannot read), each piece alone.
+            guard !runs.isEmpty else { return }
             let all = vectors(runs[...])
-            let wanted = runs.reduce(0) { $0 + $1.count * 8 }
-            if runs.count <= mostPieces, rr_shim_process_vm_readv(pid.rawValue, all.0, UInt(runs.count), all.1, UInt(runs.count)).value == wanted { return }
+            if runs.count <= mostPieces, rr_shim_process_vm_readv(pid.rawValue, all.0, UInt(runs.count), all.1, UInt(runs.count)).value == addresses.count * 8 { return }
             for run in runs.indices {
                 let one = vectors(runs[run...run])
                 if rr_shim_process_vm_readv(pid.rawValue, one.0, 1, one.1, 1).value != runs[run].count * 8 {
-                    for word in runs[run].index..<runs[run].index + runs[run].count { buffer[word] = 0 }
+                    for word in runs[run].index..<runs[run].index + runs[run].count { readable[word] = false }
                 }
             }
         }
-        return words
+        return zip(words, readable).map { $1 ? $0 : nil }
     }
+
+    /// Whether `coverage` holds the 8 bytes at `address`.
+    public static func covers(_ coverage: [(UInt64, UInt64)], _ address: UInt64) -> Bool { covering(address, in: coverage) != nil }
 
     private static func covering(_ address: UInt64, in coverage: [(UInt64, UInt64)]) -> (UInt64, UInt64)? {
         var low = 0, high = coverage.count

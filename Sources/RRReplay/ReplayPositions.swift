@@ -42,6 +42,7 @@ extension Replayer {
         var explains = true  // for RR_SWIFT_DEBUG: why the first visits are not the point
         var coverage: [(UInt64, UInt64)]?  // what the pointed-memory digest reads (`PointedMemory`)
         var pointedMisses = 0
+        var stubTestedMemory = false  // at a trampoline's stop: it compared the pointed-memory digest itself
         func isThere(_ registers: Registers) throws -> Bool {
             guard target.matches(registers) else {
                 if explains { debug("at 0x\(String(registers.rip, radix: 16)): " + registers.differences(from: target.registers).joined(separator: ", ")) }
@@ -51,7 +52,7 @@ extension Replayer {
                 debug("at 0x\(String(registers.rip, radix: 16)): the registers match, the extended state does not")
                 return false
             }
-            if let pointed = target.pointedMemoryDigest {
+            if let pointed = target.pointedMemoryDigest, !stubTestedMemory {
                 // The maps are read again if the stack has grown since (without a syscall).
                 let redZone = registers.rsp &- MemoryDigest.redZone
                 if coverage == nil || !coverage!.contains(where: { $0.0 <= redZone && redZone < $0.1 }) {
@@ -101,7 +102,10 @@ extension Replayer {
             guard stop == .signal(.sigtrap), registers.rip == trampoline?.matchStop ?? target.registers.rip else {
                 throw divergence(describe, describeStop(stop, task))
             }
-            if trampoline != nil { registers.rip = target.registers.rip }
+            if let trampoline {
+                registers.rip = target.registers.rip
+                stubTestedMemory = trampoline.testsMemory
+            }
             hits += 1
             explains = hits < 4
             if let length = repeatedMove, Self.differsOnlyInMoveProgress(registers, from: target.registers) {
@@ -120,11 +124,16 @@ extension Replayer {
             }
             if trampoline == nil, debugger == nil, visits.count < Self.visitsBeforeTrampoline {
                 visits.append(registers)
-                if visits.count == Self.visitsBeforeTrampoline, let first = Self.mostChangingRegister(in: visits, target: target.registers, ignoring: unfiltered) {
+                // Where no register tells the visits apart, only a stub that tests memory helps.
+                let first = Self.mostChangingRegister(in: visits, target: target.registers, ignoring: unfiltered)
+                let memoryTest = visits.count == Self.visitsBeforeTrampoline && repeatedMove == nil && (first != nil || MachineInfo.hasBMI2)
+                    ? try stubMemoryTest(for: target, on: task, excluding: excluded) : nil
+                if visits.count == Self.visitsBeforeTrampoline, first != nil || memoryTest != nil {
                     try task.tracee.setExecutionBreakpoint(at: nil)
                     var visit = registers
                     visit.words[UserPosition.eflagsIndex] &= ~UserPosition.resumeFlag
-                    trampoline = try installSearchTrampoline(on: task, for: target, visit: visit, firstRegister: first, ignoring: unfiltered)
+                    trampoline = try installSearchTrampoline(on: task, for: target, visit: visit, firstRegister: first ?? 0, ignoring: unfiltered,
+                                                             memoryTest: memoryTest)
                     if let trampoline {
                         excluded.append((trampoline.page, SearchTrampoline.mappingSize))
                     } else {
@@ -146,6 +155,20 @@ extension Replayer {
         }
         task.position = .atBreakpoint
         try checkSyscallBuffer(task)
+    }
+
+    /// The pointed-memory test a trampoline can make itself (`StubMemoryTest`): where the trace
+    /// has the digest and the red zone lies in the stack as mapped now (a stack that grew later
+    /// would hold words the stub does not read); the words that cannot be read are left out, as
+    /// the recorder left them out.
+    func stubMemoryTest(for target: UserPosition, on task: ReplayTask, excluding excluded: [(UInt64, UInt64)]) throws -> StubMemoryTest? {
+        guard let expected = target.pointedMemoryDigest else { return nil }
+        let tid = task.tracee.tid
+        let coverage = PointedMemory.coverage(try ProcFiles.maps(of: tid), excluding: excluded, stackPointer: target.registers.rsp)
+        guard PointedMemory.covers(coverage, target.registers.rsp &- MemoryDigest.redZone) else { return nil }
+        let words = PointedMemory.words(of: target.registers, coverage: coverage)
+        let values = PointedMemory.read(words.map(\.address), pid: tid)
+        return StubMemoryTest(words: zip(words, values).filter { $0.1 != nil }.map(\.0), expected: expected)
     }
 
     func replayPreemption(_ event: PreemptionEvent, on task: ReplayTask) throws {

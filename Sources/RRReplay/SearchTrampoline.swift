@@ -19,21 +19,34 @@ import RRPtrace
 /// decoded from its start, and one with a jump through a register (targets unknown) is left to
 /// the debug register.
 struct SearchTrampoline {
-    /// The instruction the jump replaced (the visited one, or the first after its nop padding) and its bytes.
+    /// Where the jump is (the visited instruction, the first after its nop padding, or the
+    /// lead-in before it) and the bytes it replaced.
     let site: UInt64
     let original: [UInt8]
     let page: UInt64
     /// Where the thread stops (after the int3) when the sixteen registers match.
     let matchStop: UInt64
-    /// Where the moved copy of the visited instruction runs.
-    var moved: UInt64 { page + Self.relocatedOffset }
+    /// Where the moved copy of the visited instruction runs; nil when the jump is on the lead-in
+    /// and the instruction stays where it is.
+    let moved: UInt64?
+
+    /// Whether the stub also compares the pointed-memory digest before it stops.
+    let testsMemory: Bool
 
     static let pageSize: UInt64 = 4096
-    /// Two pages: code, then data (the stub writes there, so the memory digest leaves it out).
-    static let mappingSize: UInt64 = 2 * pageSize
+    /// Four pages of code (the pointed-memory test takes up to ~30 bytes a word), then a page of
+    /// data (the stub writes there, so the memory digest leaves it out).
+    static let mappingSize: UInt64 = 5 * pageSize
     static let jumpLength = 5
     /// The stub's parts within the mapping.
-    static let relocatedOffset: UInt64 = 0, entryOffset: UInt64 = 128, dataOffset: UInt64 = pageSize
+    static let relocatedOffset: UInt64 = 0, entryOffset: UInt64 = 128, dataOffset: UInt64 = 4 * pageSize
+}
+
+/// The pointed-memory test a stub makes once the registers match (`PointedMemory`): the words to
+/// fold, each read through the register whose window holds it, and the recorded digest.
+struct StubMemoryTest {
+    let words: [(register: Int, address: UInt64)]
+    let expected: UInt64
 }
 
 extension Replayer {
@@ -41,61 +54,113 @@ extension Replayer {
     /// with `visit` registers, the debug register disarmed), comparing `firstRegister` (an x86
     /// register number) first and not the `ignoring` ones; nil where the code cannot take one.
     func installSearchTrampoline(on task: ReplayTask, for target: UserPosition, visit: Registers,
-                                 firstRegister: Int, ignoring: [Int]) throws -> SearchTrampoline? {
-        // Padding before a loop head is often where a thread was stopped; a nop changes nothing,
-        // so the state at the next instruction is the point's and the jump goes there (the
-        // replayer puts rip back on the nop when it matches).
-        let padding = try task.tracee.readMemory(at: target.registers.rip, count: 16).withUnsafeBufferPointer {
-            rr_nop_length($0.baseAddress, $0.count)
+                                 firstRegister: Int, ignoring: [Int], memoryTest: StubMemoryTest?) throws -> SearchTrampoline? {
+        let point = target.registers.rip
+        let maps = try ProcFiles.maps(of: task.tracee.tid)
+        guard let mapping = maps.first(where: { $0.start <= point && point < $0.end }), mapping.permissions.contains("x"),
+              let page = Self.freePage(near: point, in: maps) else { return nil }
+        // A repeated move runs from a moved copy (RepeatedMoves.swift): no lead-in there.
+        guard let placement = try placement(at: point, page: page, mapping: mapping, task: task)
+                ?? (ignoring.isEmpty ? try leadIn(to: point, page: page, mapping: mapping, task: task) : nil) else { return nil }
+        var stub = Self.comparingStub(at: page, target: target.registers, firstRegister: firstRegister, ignoring: ignoring,
+                                      memoryTest: memoryTest, continueAt: placement.continueAt)
+        if stub.code.count > Int(SearchTrampoline.dataOffset - SearchTrampoline.entryOffset) {
+            stub = Self.comparingStub(at: page, target: target.registers, firstRegister: firstRegister, ignoring: ignoring,
+                                      memoryTest: nil, continueAt: placement.continueAt)
         }
-        let site = target.registers.rip + UInt64(padding)
-        let tid = task.tracee.tid
-        let maps = try ProcFiles.maps(of: tid)
-        guard let mapping = maps.first(where: { $0.start <= site && site < $0.end }), mapping.permissions.contains("x"),
-              let page = Self.freePage(near: site, in: maps) else { return nil }
-        let code = try task.tracee.readMemory(at: site, count: 32)
-        var relocated = [UInt8](repeating: 0, count: 96)
-        var written = 0
-        let covered = code.withUnsafeBufferPointer { source in
-            relocated.withUnsafeMutableBufferPointer { out in
-                rr_relocate_instructions(source.baseAddress, source.count, site, page + SearchTrampoline.relocatedOffset,
-                                         SearchTrampoline.jumpLength, out.baseAddress, out.count, &written)
-            }
-        }
-        guard covered >= SearchTrampoline.jumpLength else {
-            debug("no search trampoline for 0x\(String(site, radix: 16)): its instructions cannot move (" + code.prefix(12).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + ")")
-            return nil
-        }
-        var scratch = [UInt8](repeating: 0, count: 32), scratchWritten = 0
-        let visitedLength = code.withUnsafeBufferPointer { source in
-            scratch.withUnsafeMutableBufferPointer { out in
-                rr_relocate_instructions(source.baseAddress, source.count, site, site, 1, out.baseAddress, out.count, &scratchWritten)
-            }
-        }
-        let onlyVisited = covered == visitedLength
-        guard try onlyVisited || codeMayBeCovered(from: site, to: site + UInt64(covered), mapping: mapping, memory: code, task: task) else {
-            debug("no search trampoline for 0x\(String(site, radix: 16)): \(covered) bytes, a branch may land inside")
-            return nil
-        }
-        relocated = Array(relocated.prefix(written))
-        let back = Int64(bitPattern: (site + UInt64(covered)) &- (page + UInt64(relocated.count) + 5))
-        guard let backRel = Int32(exactly: back) else { return nil }
-        relocated += [0xe9] + backRel.bytes
-        let stub = Self.comparingStub(at: page, target: target.registers, firstRegister: firstRegister, ignoring: ignoring)
-        guard let toStub = Int32(exactly: Int64(bitPattern: (page + SearchTrampoline.entryOffset) &- (site + 5))) else { return nil }
+        let testsMemory = memoryTest != nil && stub.testsMemory
+        let site = placement.site
+        guard let toStub = Int32(exactly: Int64(bitPattern: placement.jumpTarget &- (site + 5))) else { return nil }
+        let original = try task.tracee.readMemory(at: site, count: SearchTrampoline.jumpLength)
 
-        let mapped = try runSyscallInPlace(task, at: site, registers: visit, original: code, number: .mmap,
+        let mapped = try runSyscallInPlace(task, at: site, registers: visit, original: original, number: .mmap,
                                            arguments: [page, SearchTrampoline.mappingSize, Self.protReadWriteExec, Self.mapFixedAnonymous, UInt64(bitPattern: -1), 0])
         guard mapped == Int64(page) else { return nil }
         var image = [UInt8](repeating: 0xcc, count: Int(SearchTrampoline.mappingSize))
-        image.replaceSubrange(0..<relocated.count, with: relocated)
+        image.replaceSubrange(0..<placement.moved.count, with: placement.moved)
         image.replaceSubrange(Int(SearchTrampoline.entryOffset)..<Int(SearchTrampoline.entryOffset) + stub.code.count, with: stub.code)
         image.replaceSubrange(Int(SearchTrampoline.dataOffset)..<Int(SearchTrampoline.dataOffset) + stub.data.count, with: stub.data)
         try task.tracee.writeMemory(at: page, bytes: image)
         try task.tracee.writeMemory(at: site, bytes: [0xe9] + toStub.bytes)
-        debug("search trampoline at 0x\(String(page, radix: 16)) for 0x\(String(site, radix: 16)) (\(covered) bytes moved), register \(firstRegister) first")
-        return SearchTrampoline(site: site, original: Array(code.prefix(SearchTrampoline.jumpLength)), page: page,
-                                matchStop: page + SearchTrampoline.entryOffset + UInt64(stub.matchOffset))
+        debug("search trampoline at 0x\(String(page, radix: 16)) for 0x\(String(point, radix: 16)) (\(placement.description)), register \(firstRegister) first"
+              + (testsMemory ? ", \(memoryTest!.words.count) pointed-at words" : ""))
+        return SearchTrampoline(site: site, original: original, page: page,
+                                matchStop: page + SearchTrampoline.entryOffset + UInt64(stub.matchOffset),
+                                moved: placement.continueAt == point ? nil : page + SearchTrampoline.relocatedOffset, testsMemory: testsMemory)
+    }
+
+    /// Where a trampoline's jump goes and what it displaces: the code at the page's start (the
+    /// moved instructions and a jump on), where the jump at `site` leads, and where the stub
+    /// goes on after its test.
+    struct Placement {
+        let site: UInt64
+        let moved: [UInt8]
+        let jumpTarget: UInt64
+        let continueAt: UInt64
+        let description: String
+    }
+
+    /// The jump on the visited instruction (after its nop padding): the instructions it covers
+    /// run moved after the test.
+    private func placement(at point: UInt64, page: UInt64, mapping: Mapping, task: ReplayTask) throws -> Placement? {
+        // Padding before a loop head is often where a thread was stopped; a nop changes nothing,
+        // so the state at the next instruction is the point's and the jump goes there (the
+        // replayer puts rip back on the nop when it matches).
+        let padding = try task.tracee.readMemory(at: point, count: 16).withUnsafeBufferPointer {
+            rr_nop_length($0.baseAddress, $0.count)
+        }
+        let site = point + UInt64(padding)
+        let code = try task.tracee.readMemory(at: site, count: 32)
+        guard let (covered, relocated) = Self.relocate(code, from: site, to: page + SearchTrampoline.relocatedOffset, needed: SearchTrampoline.jumpLength) else {
+            debug("no search trampoline on 0x\(String(site, radix: 16)): its instructions cannot move (" + code.prefix(12).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + ")")
+            return nil
+        }
+        let onlyVisited = covered == Self.relocate(code, from: site, to: site, needed: 1)?.covered
+        guard try onlyVisited || codeMayBeCovered(from: site, to: site + UInt64(covered), mapping: mapping, memory: code, task: task) else {
+            debug("no search trampoline on 0x\(String(site, radix: 16)): \(covered) bytes, a branch may land inside")
+            return nil
+        }
+        let back = Int64(bitPattern: (site + UInt64(covered)) &- (page + UInt64(relocated.count) + 5))
+        guard let backRel = Int32(exactly: back) else { return nil }
+        return Placement(site: site, moved: relocated + [0xe9] + backRel.bytes, jumpTarget: page + SearchTrampoline.entryOffset,
+                         continueAt: page + SearchTrampoline.relocatedOffset, description: "\(covered) bytes moved")
+    }
+
+    /// The jump on the instructions that fall through into the visited one (`rr_lead_in_start`),
+    /// where none lands between them and it but at their start: they run moved before the test,
+    /// and the stub goes on at the visited instruction, which stays in place (so it may be a
+    /// call, a return, a jump through a register, or followed by a branch target).
+    private func leadIn(to point: UInt64, page: UInt64, mapping: Mapping, task: ReplayTask) throws -> Placement? {
+        guard let function = try function(around: point, mapping: mapping) else { return nil }
+        let start = function.image.bytes.withUnsafeBufferPointer { bytes in
+            rr_lead_in_start(bytes.baseAddress! + function.start, function.end - function.start, function.address, point, SearchTrampoline.jumpLength)
+        }
+        guard start != 0 else {
+            debug("no search trampoline before 0x\(String(point, radix: 16)): no lead-in of 5 bytes")
+            return nil
+        }
+        let length = Int(point - start)
+        let code = try task.tracee.readMemory(at: start, count: length + 1)
+        guard let (covered, relocated) = Self.relocate(code, from: start, to: page + SearchTrampoline.relocatedOffset, needed: length),
+              covered == length,
+              try codeMayBeCovered(from: start, to: point + 1, mapping: mapping, memory: code, task: task) else {
+            debug("no search trampoline before 0x\(String(point, radix: 16)): the \(length) bytes before it cannot move or a branch lands there")
+            return nil
+        }
+        let toEntry = Int64(bitPattern: (page + SearchTrampoline.entryOffset) &- (page + UInt64(relocated.count) + 5))
+        guard let entryRel = Int32(exactly: toEntry) else { return nil }
+        return Placement(site: start, moved: relocated + [0xe9] + entryRel.bytes, jumpTarget: page + SearchTrampoline.relocatedOffset,
+                         continueAt: point, description: "lead-in of \(length) bytes at 0x\(String(start, radix: 16))")
+    }
+
+    /// `rr_relocate_instructions` on `code` (which runs at `from`): the bytes covered and the moved code.
+    static func relocate(_ code: [UInt8], from: UInt64, to: UInt64, needed: Int) -> (covered: Int, moved: [UInt8])? {
+        var out = [UInt8](repeating: 0, count: 96)
+        var written = 0
+        let covered = code.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { rr_relocate_instructions(source.baseAddress, source.count, from, to, needed, $0.baseAddress, $0.count, &written) }
+        }
+        return covered >= needed && covered > 0 ? (covered, Array(out.prefix(written))) : nil
     }
 
     /// Undoes the patch and unmaps the stub; the thread is left at `registers` (the point), in
@@ -141,21 +206,10 @@ extension Replayer {
     /// gotos) qualifies when no address it names, nor any word of a table there read as a
     /// target, lands inside (`indirectTargets`).
     private func codeMayBeCovered(from: UInt64, to: UInt64, mapping: Mapping, memory: [UInt8], task: ReplayTask) throws -> Bool {
-        guard mapping.path.hasPrefix("/"), let image = try functionStarts(of: mapping.path) else { return false }
+        guard let function = try function(around: from, mapping: mapping) else { return false }
+        let image = function.image, start = function.start, end = function.end, startAddress = function.address
         let fileOffset = Int(from - mapping.start + mapping.offset), length = Int(to - from)
-        guard fileOffset + length <= image.bytes.count,
-              Array(image.bytes[fileOffset..<fileOffset + length]) == Array(memory.prefix(length)) else { return false }
-        // The nearest function start at or before the site, and the next one (binary search).
-        var low = 0, high = image.starts.count
-        while low < high {
-            let middle = (low + high) / 2
-            if image.starts[middle] <= fileOffset { low = middle + 1 } else { high = middle }
-        }
-        guard low > 0 else { return false }
-        let start = image.starts[low - 1]
-        let end = min(low < image.starts.count ? image.starts[low] : image.bytes.count, start + Self.largestFunction, image.bytes.count)
-        guard end >= fileOffset + length else { return false }
-        let startAddress = from - UInt64(fileOffset - start)
+        guard end >= fileOffset + length, Array(image.bytes[fileOffset..<fileOffset + length]) == Array(memory.prefix(length)) else { return false }
         let verdict = image.bytes.withUnsafeBufferPointer { bytes in
             rr_no_branch_into(bytes.baseAddress! + start, end - start, startAddress, from, to)
         }
@@ -168,6 +222,24 @@ extension Replayer {
         }
         guard let targets = indirectTargets[key]! else { return false }
         return !targets.contains { $0 > from && $0 < to }
+    }
+
+    /// The function of the file mapped at `mapping` that holds `address`, from the unwind
+    /// table: its file's image, its start and end as offsets in the file, and its address.
+    private func function(around address: UInt64, mapping: Mapping) throws -> (image: CodeImage, start: Int, end: Int, address: UInt64)? {
+        guard mapping.path.hasPrefix("/"), let image = try functionStarts(of: mapping.path) else { return nil }
+        let fileOffset = Int(address - mapping.start + mapping.offset)
+        guard fileOffset < image.bytes.count else { return nil }
+        // The nearest function start at or before the address, and the next one (binary search).
+        var low = 0, high = image.starts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if image.starts[middle] <= fileOffset { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0 else { return nil }
+        let start = image.starts[low - 1]
+        let end = min(low < image.starts.count ? image.starts[low] : image.bytes.count, start + Self.largestFunction, image.bytes.count)
+        return (image, start, end, address - UInt64(fileOffset - start))
     }
 
     /// How much of a table a function names is read for targets: 2048 four-byte offsets (from
@@ -251,17 +323,23 @@ extension Replayer {
     /// next page: stores there never touch a line of code). It saves rcx and rdx in the data,
     /// then tests the registers one by one (but `ignoring`), `firstRegister` first, without touching the flags
     /// or the stack (rcx = register + minus the recorded value, `jrcxz`): a program's dead stack
-    /// is part of other threads' positions, and its flags are its own. When all sixteen match
-    /// it stops at an int3; in every case it restores rcx and rdx and jumps to the moved
-    /// instructions at the page's start.
-    static func comparingStub(at page: UInt64, target: Registers, firstRegister: Int, ignoring: [Int] = [])
-        -> (code: [UInt8], data: [UInt8], matchOffset: Int) {
+    /// is part of other threads' positions, and its flags are its own. With a `memoryTest` it
+    /// then folds the pointed-at words as `PointedMemory.fold` does (lea adds, mulx multiplies;
+    /// rax is saved too) and compares the result. When all match it stops at an int3; in every
+    /// case it restores the registers it used and jumps to `continueAt` (the moved instructions
+    /// at the page's start, or the visited instruction after a lead-in).
+    static func comparingStub(at page: UInt64, target: Registers, firstRegister: Int, ignoring: [Int] = [],
+                              memoryTest: StubMemoryTest? = nil, continueAt: UInt64) -> (code: [UInt8], data: [UInt8], matchOffset: Int, testsMemory: Bool) {
         let entry = page + SearchTrampoline.entryOffset, data = page + SearchTrampoline.dataOffset
-        let rcx = 1, rdx = 2
-        // Data slots: 0 and 1 hold the program's rcx and rdx; 2 + n minus register n's value.
-        let savedRcx = 0, savedRdx = 1
-        var values = [UInt64](repeating: 0, count: 18)
+        let rax = 0, rcx = 1, rdx = 2
+        // Data slots: 0 and 1 hold the program's rcx and rdx; 2 + n minus register n's value;
+        // then the program's rax, the fold's multiplier and seed, and minus the recorded digest.
+        let savedRcx = 0, savedRdx = 1, savedRax = 18, multiplier = 19, seed = 20, minusDigest = 21
+        var values = [UInt64](repeating: 0, count: 22)
         for register in 0..<16 { values[2 + register] = 0 &- target[encoded: register] }
+        values[multiplier] = PointedMemory.multiplier
+        values[seed] = PointedMemory.seed
+        values[minusDigest] = 0 &- (memoryTest?.expected ?? 0)
         var code: [UInt8] = []
         /// Appends an instruction whose last four bytes are a displacement to data slot `slot`.
         func withSlot(_ opcode: [UInt8], _ slot: Int) {
@@ -292,15 +370,42 @@ extension Replayer {
             code += [0xe9, 0, 0, 0, 0]  // jmp miss (set below)
             missJumps.append(code.count)
         }
+        let testsMemory = memoryTest != nil && MachineInfo.hasBMI2
+        if let memoryTest, testsMemory {
+            withSlot([0x48, 0x89, 0x05], savedRax)  // mov %rax, saved(%rip)
+            withSlot([0x48, 0x8b, 0x0d], seed)  // mov seed(%rip), %rcx: the fold so far
+            for (register, address) in memoryTest.words {
+                // Every register holds its recorded value here but the three in use.
+                let displacement = Int64(bitPattern: address &- target[encoded: register])
+                if register == rax || register == rcx || register == rdx || Int8(exactly: displacement) == nil {
+                    code += [0x48, 0xb8] + address.littleEndianBytes  // movabs $address, %rax
+                    code += [0x48, 0x8b, 0x00]  // mov (%rax), %rax
+                } else {
+                    // mov displacement(%register), %rax (REX.B extends the base; rsp and r12 need a SIB byte).
+                    code += [0x48 | (register >= 8 ? 0x01 : 0), 0x8b, 0x40 | UInt8(register & 7)]
+                    if register & 7 == 4 { code.append(0x24) }
+                    code.append(UInt8(bitPattern: Int8(displacement)))
+                }
+                code += [0x48, 0x8d, 0x14, 0x01]  // lea (%rcx,%rax), %rdx
+                withSlot([0xc4, 0xe2, 0xf3, 0xf6, 0x05], multiplier)  // mulx multiplier(%rip), %rcx (low), %rax (high)
+                code += [0x48, 0x8d, 0x0c, 0x01]  // lea (%rcx,%rax), %rcx
+            }
+            withSlot([0x48, 0x8b, 0x15], minusDigest)  // mov minus-digest(%rip), %rdx
+            code += [0x48, 0x8d, 0x0c, 0x11]  // lea (%rcx,%rdx), %rcx: zero when equal
+            withSlot([0x48, 0x8b, 0x05], savedRax)  // mov saved(%rip), %rax
+            code += [0xe3, 0x05]  // jrcxz over the jump to the miss path
+            code += [0xe9, 0, 0, 0, 0]
+            missJumps.append(code.count)
+        }
         restore()
-        code += [0xcc]  // int3: all sixteen match
+        code += [0xcc]  // int3: all match
         let matchOffset = code.count
-        jump(to: page + SearchTrampoline.relocatedOffset)
+        jump(to: continueAt)
         let missOffset = code.count
         for end in missJumps { code.replaceSubrange(end - 4..<end, with: Int32(missOffset - end).bytes) }
         restore()
-        jump(to: page + SearchTrampoline.relocatedOffset)
-        return (code, values.flatMap { $0.littleEndianBytes }, matchOffset)
+        jump(to: continueAt)
+        return (code, values.flatMap { $0.littleEndianBytes }, matchOffset, testsMemory)
     }
 }
 

@@ -4,7 +4,10 @@
  * visit (loop counters, a running hash, a double). The loops: an xorshift hash, a
  * floating-point recurrence, a loop calling a small function (samples land in the callee and
  * at its return too), and `rep stosb` / `rep movsb` over 4 MiB (as glibc's memset and memcpy
- * for large sizes: a sample there interrupts the instruction between two iterations). The handler folds the interrupted general-purpose registers and flags
+ * for large sizes: a sample there interrupts the instruction between two iterations), and a
+ * counter kept in memory whose loop leaves every register as it found it at its head (as an
+ * interpreter's loop keeps its state in heap objects: only the memory the registers point at
+ * tells the visits apart). The handler folds the interrupted general-purpose registers and flags
  * into a digest and counts samples per loop; main prints them with the loops' results, which
  * are checked against a run without the timer. Replay must deliver each SIGPROF at the same
  * instruction of the same iteration, and must find it quickly (the replayer's search
@@ -59,6 +62,23 @@ static uint64_t calling_loop(uint64_t x, long rounds) {
     return x;
 }
 
+/* At the loop head rax is zero and the flags are those of a taken jb at every visit: the
+ * iterations differ only in *count. */
+static uint64_t memory_loop(volatile uint64_t *count, uint64_t rounds) {
+    __asm__ volatile(
+        "1:\n\t"
+        "movq (%0), %%rax\n\t"
+        "addq $1, %%rax\n\t"
+        "movq %%rax, (%0)\n\t"
+        "xorl %%eax, %%eax\n\t"
+        "cmpq %1, (%0)\n\t"
+        "jb 1b\n\t"
+        : : "r"(count), "r"(rounds) : "rax", "cc", "memory");
+    return *count;
+}
+
+static volatile uint64_t memory_counter;
+
 static unsigned char source[4 << 20], copy[4 << 20];
 
 static uint64_t repeated_moves(int rounds) {
@@ -78,17 +98,19 @@ static uint64_t repeated_moves(int rounds) {
 }
 
 struct results {
-    uint64_t hash, calls, moves;
+    uint64_t hash, calls, moves, counted;
     double value;
 };
 
 static struct results work(void) {
-    struct results r = {1, 7, 0, 1.0};
+    struct results r = {1, 7, 0, 0, 1.0};
+    memory_counter = 0;
     for (int round = 0; round < 4; round++) {
         r.hash = xorshift_loop(r.hash + (uint64_t)round, 8000000);
         r.value = float_loop(r.value, 2000000);
         r.calls = calling_loop(r.calls, 3000000);
         r.moves += repeated_moves(8);
+        r.counted = memory_loop(&memory_counter, (uint64_t)(round + 1) * 4000000);
     }
     return r;
 }
@@ -109,12 +131,13 @@ int main(void) {
     CHECK(setitimer(ITIMER_PROF, &off, NULL) == 0, "setitimer off");
 
     if (quiet.hash != sampled.hash || quiet.calls != sampled.calls || quiet.moves != sampled.moves
-        || quiet.value != sampled.value) {
+        || quiet.counted != sampled.counted || quiet.value != sampled.value) {
         printf("FAIL results differ with the timer\n");
         return 1;
     }
-    printf("hash %016llx calls %016llx moves %llu value %.17g\n", (unsigned long long)sampled.hash,
-           (unsigned long long)sampled.calls, (unsigned long long)sampled.moves, sampled.value);
+    printf("hash %016llx calls %016llx moves %llu counted %llu value %.17g\n", (unsigned long long)sampled.hash,
+           (unsigned long long)sampled.calls, (unsigned long long)sampled.moves, (unsigned long long)sampled.counted,
+           sampled.value);
     printf("%d samples, register digest %016llx\n", samples, (unsigned long long)register_digest);
     if (samples < 10) {
         printf("FAIL only %d samples\n", samples);
