@@ -239,12 +239,13 @@ int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, 
     ZydisDecoder decoder;
     if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
     size_t position = 0;
-    int starts_at_from = 0;
+    int starts_at_from = 0, indirect = 0;
     while (position < length) {
         ZydisDecodedInstruction instruction;
         if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, function + position, length - position, &instruction))) {
             /* Padding or data after the function's code: enough if the checked range was passed. */
-            return starts_at_from && address + position >= to;
+            if (!starts_at_from || address + position < to) return 0;
+            break;
         }
         uint64_t here = address + position;
         if (here == from) starts_at_from = 1;
@@ -252,11 +253,12 @@ int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, 
             uint64_t target = here + instruction.length + (uint64_t)instruction.raw.imm[0].value.s;
             if (target > from && target < to) return 0;
         } else if (instruction.meta.category == ZYDIS_CATEGORY_UNCOND_BR || instruction.meta.category == ZYDIS_CATEGORY_COND_BR) {
-            return -1;
+            indirect = 1;  /* the direct branches after it still count */
         }
         position += instruction.length;
     }
-    return starts_at_from;
+    if (!starts_at_from) return 0;
+    return indirect ? -1 : 1;
 }
 
 size_t rr_referenced_addresses(const uint8_t *function, size_t length, uint64_t address, uint64_t *out, size_t capacity) {

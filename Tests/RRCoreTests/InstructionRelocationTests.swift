@@ -118,6 +118,11 @@ import Testing
     @Test func aJumpThroughARegisterMakesEveryRangeUnsafe() {
         let function = Self.loop.dropLast() + [0xff, 0xe0]  // ... jmp *%rax
         #expect(check(Array(function), 0x1004, 0x1009) == -1)
+        // A direct branch after the indirect jump still rules a range out (python3's eval loop:
+        // a je into the bytes after its dispatch jump, further on in the function).
+        let later = Array(function) + [0x74, 0xf7]  // je 0x1004, at 0x100b
+        #expect(check(Array(function), 0x1002, 0x1007) == -1)
+        #expect(check(later, 0x1002, 0x1007) == 0)
     }
 
     @Test func namedAddressesAreRipRelativeAndAbsoluteOperands() {

@@ -35,9 +35,9 @@ size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t 
 /* Decoding `function` (`length` bytes of code that runs at `address`) instruction by instruction
  * from its start: returns 1 when one instruction starts at `from` and no direct jump, conditional
  * jump or call targets an address strictly between `from` and `to`, nor is there any jump
- * through a register or memory; -1 for such a jump (its targets are unknown); 0 otherwise, or
- * when the bytes up to `to` do not decode. The check that code may be overwritten from `from`
- * to `to`. */
+ * through a register or memory; -1 when only such a jump is in the way (its targets are unknown:
+ * the caller must judge them); 0 otherwise, or when the bytes up to `to` do not decode. The
+ * check that code may be overwritten from `from` to `to`. */
 int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, uint64_t from, uint64_t to);
 
 /* Decoding `function` (`length` bytes of code that runs at `address`) from its start: the start
