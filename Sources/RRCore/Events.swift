@@ -220,6 +220,17 @@ public struct InstructionTrapEvent: Equatable, Sendable {
     }
 }
 
+/// The digests of the memory a position's registers point at: the words around each register's
+/// value (`near`), and the words where those point (`far`); see `PointedMemory`.
+public struct PointedMemoryDigests: Equatable, Sendable {
+    public var near: UInt64
+    public var far: UInt64
+    public init(near: UInt64, far: UInt64) {
+        self.near = near
+        self.far = far
+    }
+}
+
 /// A point in a thread's user code, named without a branch counter: the thread's registers
 /// there (the instruction pointer among them), a digest of its extended (x87/SSE/AVX) state and
 /// a digest of the process's writable memory. Replay finds it after the thread's previous event
@@ -230,9 +241,9 @@ public struct UserPosition: Equatable, Sendable {
     public var registers: Registers
     public var extendedStateDigest: UInt64
     public var memoryDigest: UInt64
-    /// A digest of the memory the registers point at (`PointedMemory`): a cheap first test of
-    /// the memory, compared before `memoryDigest`. Traces of earlier builds lack it.
-    public var pointedMemoryDigest: UInt64?
+    /// Digests of the memory the registers point at (`PointedMemory`): cheap first tests of the
+    /// memory, compared before `memoryDigest`. Traces of earlier builds lack them.
+    public var pointedMemory: PointedMemoryDigests?
     /// The thread's user CPU time there (nanoseconds, from /proc): replay gives up looking for
     /// the point when its thread has used much more, rather than run on for ever.
     public var userTime: UInt64
@@ -240,12 +251,12 @@ public struct UserPosition: Equatable, Sendable {
     /// left out of the memory digest with the syscall page and the scratch area: replay fills
     /// their shadow records ahead of time.
     public var syscallBuffers: [UInt64]
-    public init(registers: Registers, extendedStateDigest: UInt64, memoryDigest: UInt64, pointedMemoryDigest: UInt64? = nil,
+    public init(registers: Registers, extendedStateDigest: UInt64, memoryDigest: UInt64, pointedMemory: PointedMemoryDigests? = nil,
                 userTime: UInt64, syscallBuffers: [UInt64]) {
         self.registers = registers
         self.extendedStateDigest = extendedStateDigest
         self.memoryDigest = memoryDigest
-        self.pointedMemoryDigest = pointedMemoryDigest
+        self.pointedMemory = pointedMemory
         self.userTime = userTime
         self.syscallBuffers = syscallBuffers
     }

@@ -81,7 +81,7 @@ extension UserPosition {
     var jsonFields: [(String, JSON)] {
         [("rip", .string("0x" + String(registers.rip, radix: 16))), ("rsp", .string("0x" + String(registers.rsp, radix: 16))),
          ("memory_digest", .string(String(memoryDigest, radix: 16))),
-         ("pointed_memory_digest", pointedMemoryDigest.map { .string(String($0, radix: 16)) } ?? .null),
+         ("pointed_memory_digests", pointedMemory.map { .array([.string(String($0.near, radix: 16)), .string(String($0.far, radix: 16))]) } ?? .null),
          ("extended_state_digest", .string(String(extendedStateDigest, radix: 16))), ("user_time_ns", .int(Int64(userTime)))]
     }
 }

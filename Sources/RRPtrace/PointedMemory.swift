@@ -5,14 +5,15 @@ import RRCore
 import Glibc
 #endif
 
-/// A digest of the memory the registers point at: for each general-purpose register a window
-/// of words around its value. It is a function of memory the full digest covers (`MemoryDigest`),
-/// so two states equal in registers and memory have equal pointed digests; but it costs one read
-/// instead of the whole address space, and a search trampoline computes it in the thread itself
-/// (its hash needs no flags: an add and BMI2's mulx). Replay compares it before the full digest:
-/// an interpreter's loop (python3's) visits one instruction with all sixteen registers equal many
-/// times, its state in the heap objects they point to, and a full digest at each such visit cost
-/// ~4 ms.
+/// Digests of the memory the registers point at: the near words, a window around each
+/// general-purpose register's value, and the far words, where the near words point. Each is a
+/// function of memory the full digest covers (`MemoryDigest`), so two states equal in registers
+/// and memory have equal pointed digests; but they cost two reads instead of the whole address
+/// space, and a search trampoline computes them in the thread itself (the hash needs no flags:
+/// an add and BMI2's mulx). Replay compares them before the full digest: an interpreter's loop
+/// (python3's) visits one instruction with all sixteen registers equal many times, its state in
+/// the heap objects they point to (the values of the interpreter's stack, freed and reused at
+/// the same addresses: only the far words differ), and a full digest at each such visit cost ~4 ms.
 public enum PointedMemory {
     /// The window around a register's value: 8 words before it (a stack pointer's values lie
     /// below), 16 from it (an object's fields).
@@ -40,11 +41,33 @@ public enum PointedMemory {
         }
     }
 
-    /// The digest for a thread of process `pid` with `registers`, memory covered as `coverage`
-    /// says; words that cannot be read (a file mapping past the file's end) are left out.
-    public static func digest(pid: Tid, registers: Registers, coverage: [(UInt64, UInt64)]) -> UInt64 {
-        let values = read(words(of: registers, coverage: coverage).map(\.address), pid: pid)
-        return values.reduce(seed) { hash, value in value.map { fold(hash, $0) } ?? hash }
+    /// What a near word points at: this many words from its value (an object's header and first fields).
+    public static let wordsPointedAt = 6
+
+    /// The far words: for each distinct non-zero value among the `near` words, in order of first
+    /// appearance, the words from it rounded down to 8 that `coverage` holds whole.
+    public static func farWords(near: [UInt64], coverage: [(UInt64, UInt64)]) -> [UInt64] {
+        var seen = Set<UInt64>()
+        return near.filter { $0 != 0 && seen.insert($0 & ~7).inserted }.flatMap { value in
+            (0..<wordsPointedAt).compactMap { index -> UInt64? in
+                let address = (value & ~7) &+ UInt64(index * 8)
+                return address >= value & ~7 && address <= UInt64.max - 8 && covering(address, in: coverage) != nil ? address : nil
+            }
+        }
+    }
+
+    /// The fold of the readable words at `addresses`, and their values.
+    public static func digest(pid: Tid, at addresses: [UInt64]) -> (digest: UInt64, values: [UInt64]) {
+        let values = read(addresses, pid: pid).compactMap { $0 }
+        return (values.reduce(seed, fold), values)
+    }
+
+    /// Both digests for a thread of process `pid` with `registers`, memory covered as
+    /// `coverage` says; words that cannot be read (a file mapping past the file's end) are left out.
+    public static func digests(pid: Tid, registers: Registers, coverage: [(UInt64, UInt64)]) -> PointedMemoryDigests {
+        let near = digest(pid: pid, at: words(of: registers, coverage: coverage).map(\.address))
+        let far = digest(pid: pid, at: farWords(near: near.values, coverage: coverage))
+        return PointedMemoryDigests(near: near.digest, far: far.digest)
     }
 
     /// The memory the full digest covers in `maps` (writable, not a shared file mapping, not the

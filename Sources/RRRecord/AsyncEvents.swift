@@ -20,7 +20,7 @@ extension Recorder {
         let excluded = position.unhashedMemory + RepeatedMove.unsettledMemory(code: code, registers: registers)
         position.memoryDigest = try MemoryDigest.compute(of: task.tid, excluding: excluded, stackPointer: registers.rsp)
         let coverage = PointedMemory.coverage(try ProcFiles.maps(of: task.tid), excluding: excluded, stackPointer: registers.rsp)
-        position.pointedMemoryDigest = PointedMemory.digest(pid: task.tid, registers: registers, coverage: coverage)
+        position.pointedMemory = PointedMemory.digests(pid: task.tid, registers: registers, coverage: coverage)
         return position
     }
 

@@ -42,7 +42,8 @@ extension Replayer {
         var explains = true  // for RR_SWIFT_DEBUG: why the first visits are not the point
         var coverage: [(UInt64, UInt64)]?  // what the pointed-memory digest reads (`PointedMemory`)
         var pointedMisses = 0
-        var stubTestedMemory = false  // at a trampoline's stop: it compared the pointed-memory digest itself
+        var stubTestedMemory = false  // at a trampoline's stop: it compared the pointed-memory digests itself
+        var farMissAtStub: (addresses: [UInt64], expected: UInt64)?  // the far words of a stop where only they differed
         func isThere(_ registers: Registers) throws -> Bool {
             guard target.matches(registers) else {
                 if explains { debug("at 0x\(String(registers.rip, radix: 16)): " + registers.differences(from: target.registers).joined(separator: ", ")) }
@@ -52,15 +53,24 @@ extension Replayer {
                 debug("at 0x\(String(registers.rip, radix: 16)): the registers match, the extended state does not")
                 return false
             }
-            if let pointed = target.pointedMemoryDigest, !stubTestedMemory {
+            if let pointed = target.pointedMemory {
                 // The maps are read again if the stack has grown since (without a syscall).
                 let redZone = registers.rsp &- MemoryDigest.redZone
                 if coverage == nil || !coverage!.contains(where: { $0.0 <= redZone && redZone < $0.1 }) {
                     coverage = PointedMemory.coverage(try ProcFiles.maps(of: task.tracee.tid), excluding: excluded, stackPointer: registers.rsp)
                 }
-                guard PointedMemory.digest(pid: task.tracee.tid, registers: registers, coverage: coverage!) == pointed else {
+                let tid = task.tracee.tid
+                let near = PointedMemory.digest(pid: tid, at: PointedMemory.words(of: registers, coverage: coverage!).map(\.address))
+                guard near.digest == pointed.near else {
                     if explains { debug("at 0x\(String(registers.rip, radix: 16)): registers and extended state match, pointed-at memory does not") }
                     pointedMisses += 1
+                    return false
+                }
+                let farWords = PointedMemory.farWords(near: near.values, coverage: coverage!)
+                guard PointedMemory.digest(pid: tid, at: farWords).digest == pointed.far else {
+                    if explains { debug("at 0x\(String(registers.rip, radix: 16)): registers and near memory match, far memory does not") }
+                    pointedMisses += 1
+                    if stubTestedMemory { farMissAtStub = (farWords, pointed.far) }
                     return false
                 }
             }
@@ -111,12 +121,19 @@ extension Replayer {
             if let length = repeatedMove, Self.differsOnlyInMoveProgress(registers, from: target.registers) {
                 registers = try runRepeatedMove(task, from: registers, to: target.registers, length: length, copy: trampoline?.moved)
             }
+            farMissAtStub = nil
             if try isThere(registers) {
                 if let found = trampoline {
                     trampoline = nil
                     try removeSearchTrampoline(found, on: task, leaving: registers)
                 }
                 break
+            }
+            // The near words are as recorded here, so the far words' addresses are known: the stub
+            // tests them too from now on.
+            if let far = farMissAtStub, let current = trampoline, current.memoryTest?.far == nil,
+               let upgraded = try addingFarTest(far, to: current, on: task, target: target) {
+                trampoline = upgraded
             }
             if hits % 256 == 0 { try checkProgress() }
             if hits >= Self.mostHits {
@@ -162,7 +179,7 @@ extension Replayer {
     /// would hold words the stub does not read); the words that cannot be read are left out, as
     /// the recorder left them out.
     func stubMemoryTest(for target: UserPosition, on task: ReplayTask, excluding excluded: [(UInt64, UInt64)]) throws -> StubMemoryTest? {
-        guard let expected = target.pointedMemoryDigest else { return nil }
+        guard let expected = target.pointedMemory?.near else { return nil }
         let tid = task.tracee.tid
         let coverage = PointedMemory.coverage(try ProcFiles.maps(of: tid), excluding: excluded, stackPointer: target.registers.rsp)
         guard PointedMemory.covers(coverage, target.registers.rsp &- MemoryDigest.redZone) else { return nil }

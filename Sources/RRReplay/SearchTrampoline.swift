@@ -25,21 +25,24 @@ struct SearchTrampoline {
     let original: [UInt8]
     let page: UInt64
     /// Where the thread stops (after the int3) when the sixteen registers match.
-    let matchStop: UInt64
+    var matchStop: UInt64
     /// Where the moved copy of the visited instruction runs; nil when the jump is on the lead-in
     /// and the instruction stays where it is.
     let moved: UInt64?
 
-    /// Whether the stub also compares the pointed-memory digest before it stops.
-    let testsMemory: Bool
+    /// Whether the stub also compares the pointed-memory digests before it stops.
+    var testsMemory: Bool { memoryTest != nil }
+    /// What the stub was made from, to make it again with the far words.
+    let firstRegister: Int, ignoring: [Int], continueAt: UInt64
+    var memoryTest: StubMemoryTest?
 
     static let pageSize: UInt64 = 4096
-    /// Four pages of code (the pointed-memory test takes up to ~30 bytes a word), then a page of
-    /// data (the stub writes there, so the memory digest leaves it out).
-    static let mappingSize: UInt64 = 5 * pageSize
+    /// Fifteen pages of code (the pointed-memory tests take up to 30 bytes a word), then a page
+    /// of data (the stub writes there, so the memory digest leaves it out).
+    static let mappingSize: UInt64 = 16 * pageSize
     static let jumpLength = 5
     /// The stub's parts within the mapping.
-    static let relocatedOffset: UInt64 = 0, entryOffset: UInt64 = 128, dataOffset: UInt64 = 4 * pageSize
+    static let relocatedOffset: UInt64 = 0, entryOffset: UInt64 = 128, dataOffset: UInt64 = 15 * pageSize
 }
 
 /// The pointed-memory test a stub makes once the registers match (`PointedMemory`): the words to
@@ -47,6 +50,9 @@ struct SearchTrampoline {
 struct StubMemoryTest {
     let words: [(register: Int, address: UInt64)]
     let expected: UInt64
+    /// The far words (`PointedMemory.farWords`) where the near ones are as recorded, and their
+    /// recorded digest: added once a stop shows the near words alone do not tell visits apart.
+    var far: (addresses: [UInt64], expected: UInt64)?
 }
 
 extension Replayer {
@@ -86,7 +92,31 @@ extension Replayer {
               + (testsMemory ? ", \(memoryTest!.words.count) pointed-at words" : ""))
         return SearchTrampoline(site: site, original: original, page: page,
                                 matchStop: page + SearchTrampoline.entryOffset + UInt64(stub.matchOffset),
-                                moved: placement.continueAt == point ? nil : page + SearchTrampoline.relocatedOffset, testsMemory: testsMemory)
+                                moved: placement.continueAt == point ? nil : page + SearchTrampoline.relocatedOffset,
+                                firstRegister: firstRegister, ignoring: ignoring, continueAt: placement.continueAt,
+                                memoryTest: testsMemory ? memoryTest : nil)
+    }
+
+    /// Makes `trampoline`'s stub again with `far` added to its memory test, for a thread stopped
+    /// at its int3 (whose registers are the program's there); the thread goes on where the stub
+    /// would after a miss. nil where the stub would not fit: the old one stays.
+    func addingFarTest(_ far: (addresses: [UInt64], expected: UInt64), to trampoline: SearchTrampoline, on task: ReplayTask,
+                       target: UserPosition) throws -> SearchTrampoline? {
+        guard var test = trampoline.memoryTest else { return nil }
+        test.far = far
+        let stub = Self.comparingStub(at: trampoline.page, target: target.registers, firstRegister: trampoline.firstRegister,
+                                      ignoring: trampoline.ignoring, memoryTest: test, continueAt: trampoline.continueAt)
+        guard stub.code.count <= Int(SearchTrampoline.dataOffset - SearchTrampoline.entryOffset) else { return nil }
+        try task.tracee.writeMemory(at: trampoline.page + SearchTrampoline.entryOffset, bytes: stub.code)
+        try task.tracee.writeMemory(at: trampoline.page + SearchTrampoline.dataOffset, bytes: stub.data)
+        var registers = try task.tracee.registers()
+        registers.rip = trampoline.continueAt
+        try task.tracee.setRegisters(registers)
+        debug("search trampoline for 0x\(String(target.registers.rip, radix: 16)): \(far.addresses.count) far words added")
+        var upgraded = trampoline
+        upgraded.memoryTest = test
+        upgraded.matchStop = trampoline.page + SearchTrampoline.entryOffset + UInt64(stub.matchOffset)
+        return upgraded
     }
 
     /// Where a trampoline's jump goes and what it displaces: the code at the page's start (the
@@ -333,13 +363,14 @@ extension Replayer {
         let entry = page + SearchTrampoline.entryOffset, data = page + SearchTrampoline.dataOffset
         let rax = 0, rcx = 1, rdx = 2
         // Data slots: 0 and 1 hold the program's rcx and rdx; 2 + n minus register n's value;
-        // then the program's rax, the fold's multiplier and seed, and minus the recorded digest.
-        let savedRcx = 0, savedRdx = 1, savedRax = 18, multiplier = 19, seed = 20, minusDigest = 21
-        var values = [UInt64](repeating: 0, count: 22)
+        // then the program's rax, the fold's multiplier and seed, and minus the recorded digests.
+        let savedRcx = 0, savedRdx = 1, savedRax = 18, multiplier = 19, seed = 20, minusNear = 21, minusFar = 22
+        var values = [UInt64](repeating: 0, count: 23)
         for register in 0..<16 { values[2 + register] = 0 &- target[encoded: register] }
         values[multiplier] = PointedMemory.multiplier
         values[seed] = PointedMemory.seed
-        values[minusDigest] = 0 &- (memoryTest?.expected ?? 0)
+        values[minusNear] = 0 &- (memoryTest?.expected ?? 0)
+        values[minusFar] = 0 &- (memoryTest?.far?.expected ?? 0)
         var code: [UInt8] = []
         /// Appends an instruction whose last four bytes are a displacement to data slot `slot`.
         func withSlot(_ opcode: [UInt8], _ slot: Int) {
@@ -353,9 +384,37 @@ extension Replayer {
             withSlot([0x48, 0x8b, 0x0d], savedRcx)  // mov saved(%rip), %rcx
             withSlot([0x48, 0x8b, 0x15], savedRdx)  // mov saved(%rip), %rdx
         }
+        var missJumps: [Int] = []
+        /// Folds the words at `words` (read through a register, or at the address where it is
+        /// nil) as `PointedMemory.fold` does, and goes to the miss path unless the result plus
+        /// data slot `minusExpected` is zero.
+        func fold(_ words: [(register: Int?, address: UInt64)], against minusExpected: Int) {
+            withSlot([0x48, 0x89, 0x05], savedRax)  // mov %rax, saved(%rip)
+            withSlot([0x48, 0x8b, 0x0d], seed)  // mov seed(%rip), %rcx: the fold so far
+            for (register, address) in words {
+                let displacement = register.map { Int64(bitPattern: address &- target[encoded: $0]) }
+                if let register, register != rax, register != rcx, register != rdx, let displacement, let short = Int8(exactly: displacement) {
+                    // mov displacement(%register), %rax (REX.B extends the base; rsp and r12 need a SIB byte).
+                    code += [0x48 | (register >= 8 ? 0x01 : 0), 0x8b, 0x40 | UInt8(register & 7)]
+                    if register & 7 == 4 { code.append(0x24) }
+                    code.append(UInt8(bitPattern: short))
+                } else {
+                    code += [0x48, 0xb8] + address.littleEndianBytes  // movabs $address, %rax
+                    code += [0x48, 0x8b, 0x00]  // mov (%rax), %rax
+                }
+                code += [0x48, 0x8d, 0x14, 0x01]  // lea (%rcx,%rax), %rdx
+                withSlot([0xc4, 0xe2, 0xf3, 0xf6, 0x05], multiplier)  // mulx multiplier(%rip), %rcx (low), %rax (high)
+                code += [0x48, 0x8d, 0x0c, 0x01]  // lea (%rcx,%rax), %rcx
+            }
+            withSlot([0x48, 0x8b, 0x15], minusExpected)  // mov minus-expected(%rip), %rdx
+            code += [0x48, 0x8d, 0x0c, 0x11]  // lea (%rcx,%rdx), %rcx: zero when equal
+            withSlot([0x48, 0x8b, 0x05], savedRax)  // mov saved(%rip), %rax
+            code += [0xe3, 0x05]  // jrcxz over the jump to the miss path
+            code += [0xe9, 0, 0, 0, 0]
+            missJumps.append(code.count)
+        }
         withSlot([0x48, 0x89, 0x0d], savedRcx)  // mov %rcx, saved(%rip)
         withSlot([0x48, 0x89, 0x15], savedRdx)  // mov %rdx, saved(%rip)
-        var missJumps: [Int] = []
         for register in [firstRegister] + (0..<16).filter({ $0 != firstRegister && !ignoring.contains($0) }) {
             switch register {
             case rcx: withSlot([0x48, 0x8b, 0x0d], savedRcx)
@@ -372,30 +431,10 @@ extension Replayer {
         }
         let testsMemory = memoryTest != nil && MachineInfo.hasBMI2
         if let memoryTest, testsMemory {
-            withSlot([0x48, 0x89, 0x05], savedRax)  // mov %rax, saved(%rip)
-            withSlot([0x48, 0x8b, 0x0d], seed)  // mov seed(%rip), %rcx: the fold so far
-            for (register, address) in memoryTest.words {
-                // Every register holds its recorded value here but the three in use.
-                let displacement = Int64(bitPattern: address &- target[encoded: register])
-                if register == rax || register == rcx || register == rdx || Int8(exactly: displacement) == nil {
-                    code += [0x48, 0xb8] + address.littleEndianBytes  // movabs $address, %rax
-                    code += [0x48, 0x8b, 0x00]  // mov (%rax), %rax
-                } else {
-                    // mov displacement(%register), %rax (REX.B extends the base; rsp and r12 need a SIB byte).
-                    code += [0x48 | (register >= 8 ? 0x01 : 0), 0x8b, 0x40 | UInt8(register & 7)]
-                    if register & 7 == 4 { code.append(0x24) }
-                    code.append(UInt8(bitPattern: Int8(displacement)))
-                }
-                code += [0x48, 0x8d, 0x14, 0x01]  // lea (%rcx,%rax), %rdx
-                withSlot([0xc4, 0xe2, 0xf3, 0xf6, 0x05], multiplier)  // mulx multiplier(%rip), %rcx (low), %rax (high)
-                code += [0x48, 0x8d, 0x0c, 0x01]  // lea (%rcx,%rax), %rcx
-            }
-            withSlot([0x48, 0x8b, 0x15], minusDigest)  // mov minus-digest(%rip), %rdx
-            code += [0x48, 0x8d, 0x0c, 0x11]  // lea (%rcx,%rdx), %rcx: zero when equal
-            withSlot([0x48, 0x8b, 0x05], savedRax)  // mov saved(%rip), %rax
-            code += [0xe3, 0x05]  // jrcxz over the jump to the miss path
-            code += [0xe9, 0, 0, 0, 0]
-            missJumps.append(code.count)
+            // The near words through the registers (each holds its recorded value here but the
+            // three in use); the far words at their addresses.
+            fold(memoryTest.words.map { (Optional($0.register), $0.address) }, against: minusNear)
+            if let far = memoryTest.far { fold(far.addresses.map { (nil, $0) }, against: minusFar) }
         }
         restore()
         code += [0xcc]  // int3: all match

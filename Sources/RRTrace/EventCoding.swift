@@ -56,12 +56,12 @@ enum EventCoding {
                 encode(position, into: &out)
             }
             if let frame = e.frame { [frame.err, frame.trapno, frame.cr2].forEach { out.u64($0) } }
-            if case let .userSpace(position) = e.position, let pointed = position.pointedMemoryDigest { out.u64(pointed) }
+            if case let .userSpace(position) = e.position, let pointed = position.pointedMemory { [pointed.near, pointed.far].forEach { out.u64($0) } }
         case let .preemption(e):
             out.u8(Kind.preemption.rawValue)
             out.i32(e.tid.rawValue)
             encode(e.position, into: &out)
-            if let pointed = e.position.pointedMemoryDigest { out.u64(pointed) }
+            if let pointed = e.position.pointedMemory { [pointed.near, pointed.far].forEach { out.u64($0) } }
         case let .exit(e):
             out.u8(Kind.exit.rawValue)
             out.i32(e.tid.rawValue)
@@ -196,7 +196,7 @@ enum EventCoding {
             }
             let frame = kind & Self.frameFollows == 0 ? nil : TrapFrameWords(err: try input.u64(), trapno: try input.u64(), cr2: try input.u64())
             if case var .userSpace(located) = position, !input.isAtEnd {
-                located.pointedMemoryDigest = try input.u64()
+                located.pointedMemory = PointedMemoryDigests(near: try input.u64(), far: try input.u64())
                 position = .userSpace(located)
             }
             return .signal(SignalEvent(tid: tid, signal: signal, siginfo: siginfo, position: position, frame: frame))
@@ -212,7 +212,7 @@ enum EventCoding {
                                                  arguments: try (0..<6).map { _ in try input.u64() }, entryDigest: try input.u64()))
         case .preemption:
             var position = try decodePosition(&input)
-            if !input.isAtEnd { position.pointedMemoryDigest = try input.u64() }
+            if !input.isAtEnd { position.pointedMemory = PointedMemoryDigests(near: try input.u64(), far: try input.u64()) }
             return .preemption(PreemptionEvent(tid: tid, position: position))
         case .patch:
             return .patch(PatchEvent(tid: tid, number: SyscallNumber(try input.i64()), arguments: try (0..<6).map { _ in try input.u64() },
@@ -224,7 +224,7 @@ enum EventCoding {
     static let userSpacePosition: UInt8 = 3, frameFollows: UInt8 = 0x80
 
     /// Registers, then the extended-state digest, the memory digest and the user time. The
-    /// pointed-memory digest, added later, ends the event that holds the position (optional).
+    /// pointed-memory digests, added later, end the event that holds the position (optional).
     static func encode(_ position: UserPosition, into out: inout ByteWriter) {
         encode(position.registers, into: &out)
         out.u64(position.extendedStateDigest)

@@ -179,6 +179,19 @@ import Testing
         #expect(recording.record.stdoutText == "status 143\n", "\(recording.record.stdoutText) \(recording.record.stderrText)")
     }
 
+    /// The independent reader decodes the positions with their pointed-memory digests.
+    @Test func thePythonReaderDecodesUserPositions() throws {
+        let directory = try TemporaryDirectory()
+        let trace = directory.url.appendingPathComponent("trace.rrt")
+        let recorded = try Harness.run([Harness.launcher, "record", "-o", trace.path, "--", Self.program("async_signal_ucontext")])
+        #expect(recorded.status == 0)
+        let reader = Harness.root.appendingPathComponent("protocol/examples/decode_trace.py").path
+        let decoded = try Harness.run(["python3", reader, trace.path])
+        #expect(decoded.status == 0, "\(decoded.stderrText.suffix(500))")
+        let positions = decoded.stdoutText.split(separator: "\n").filter { $0.contains("position=userSpace(") }
+        #expect(!positions.isEmpty && positions.allSatisfy { $0.contains(" pointed=") }, "\(decoded.stdoutText.suffix(800))")
+    }
+
     // MARK: a tampered position
 
     static let endlessPerlLoop = ["perl", "-e", #"$SIG{ALRM} = sub { print "caught\n"; exit 3 }; alarm 1; while (1) {}"#]
@@ -186,7 +199,7 @@ import Testing
     /// The C program's loop ends by itself (the divergence is the syscall after it); perl's loop
     /// never does, so replay must notice that the point is never reached.
     @Test("a tampered asynchronous position is a divergence naming the event, not a hang", arguments: [
-        ("rip", false), ("register", false), ("memory", false), ("pointed memory", false), ("rip", true),
+        ("rip", false), ("register", false), ("memory", false), ("pointed memory", false), ("memory pointed at twice", false), ("rip", true),
     ])
     func tamperedPosition(field: String, inEndlessLoop: Bool) throws {
         let directory = try TemporaryDirectory()
@@ -209,7 +222,8 @@ import Testing
             switch field {
             case "rip": position.registers.rip = entry
             case "register": position.registers.words[5] ^= 0x40  // rbx
-            case "pointed memory": position.pointedMemoryDigest = (position.pointedMemoryDigest ?? 0) ^ 1
+            case "pointed memory": position.pointedMemory?.near ^= 1
+            case "memory pointed at twice": position.pointedMemory?.far ^= 1
             default: position.memoryDigest ^= 1
             }
             signal.position = .userSpace(position)

@@ -17,12 +17,12 @@ import RRTrace
         let endsWithOptionalField = switch message {
         case let .event(.exec(exec)): exec.writes.isEmpty
         case let .event(.syscall(syscall)): syscall.storedWrites.isEmpty
-        case let .event(.signal(signal)): if case let .userSpace(position) = signal.position { position.pointedMemoryDigest == nil } else { false }
-        case let .event(.preemption(preemption)): preemption.position.pointedMemoryDigest == nil
+        case let .event(.signal(signal)): if case let .userSpace(position) = signal.position { position.pointedMemory == nil } else { false }
+        case let .event(.preemption(preemption)): preemption.position.pointedMemory == nil
         default: false
         }
         if endsWithOptionalField {
-            // An exec's writes, a syscall's stored writes and a position's pointed-memory digest
+            // An exec's writes, a syscall's stored writes and a position's pointed-memory digests
             // are optional at its end: a byte more is the start of them.
             #expect(text?.contains("ends early") == true, "\(text ?? "")")
         } else if kind != Message.Kind.fileContent.rawValue {  // file content reports a size mismatch instead
@@ -31,7 +31,7 @@ import RRTrace
     }
 
     /// Every strict prefix of a payload fails to decode, but one: an exec's writes (a syscall's
-    /// stored writes, a position's pointed-memory digest) are optional at its end, so one cut
+    /// stored writes, a position's pointed-memory digests) are optional at its end, so one cut
     /// just before them is the same event without any.
     @Test(arguments: sampleMessages.map(\.0))
     func truncatedPayloadsAreRejected(name: String) throws {
@@ -46,13 +46,13 @@ import RRTrace
             syscall.storedWrites = []
             withoutOptionalEnd = unframe(Message.event(.syscall(syscall)).framed()).1.count
         }
-        if case var .event(.signal(signal)) = message, case var .userSpace(position) = signal.position, position.pointedMemoryDigest != nil {
-            position.pointedMemoryDigest = nil
+        if case var .event(.signal(signal)) = message, case var .userSpace(position) = signal.position, position.pointedMemory != nil {
+            position.pointedMemory = nil
             signal.position = .userSpace(position)
             withoutOptionalEnd = unframe(Message.event(.signal(signal)).framed()).1.count
         }
-        if case var .event(.preemption(preemption)) = message, preemption.position.pointedMemoryDigest != nil {
-            preemption.position.pointedMemoryDigest = nil
+        if case var .event(.preemption(preemption)) = message, preemption.position.pointedMemory != nil {
+            preemption.position.pointedMemory = nil
             withoutOptionalEnd = unframe(Message.event(.preemption(preemption)).framed()).1.count
         }
         for length in 0..<payload.count where length != withoutOptionalEnd {

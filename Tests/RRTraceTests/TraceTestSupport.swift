@@ -204,8 +204,8 @@ func blockLayout(_ bytes: [UInt8]) -> [BlockLayout] {
 }
 
 /// A position with registers from `seed` and distinct digests; odd seeds have the optional
-/// pointed-memory digest, even ones are as earlier builds wrote them.
+/// pointed-memory digests, even ones are as earlier builds wrote them.
 func samplePosition(_ seed: UInt64, buffers: [UInt64]) -> UserPosition {
     UserPosition(registers: sampleRegisters(seed), extendedStateDigest: 0xfeed_0000 + seed, memoryDigest: 0xbeef_0000 + seed,
-                 pointedMemoryDigest: seed % 2 == 1 ? 0xd1ce_0000 + seed : nil, userTime: 12_345_678 * seed, syscallBuffers: buffers)
+                 pointedMemory: seed % 2 == 1 ? PointedMemoryDigests(near: 0xd1ce_0000 + seed, far: 0xfa_0000 + seed) : nil, userTime: 12_345_678 * seed, syscallBuffers: buffers)
 }

@@ -278,11 +278,11 @@ def decode_event(r):
         if byte & 0x80:  # the handler frame's err, trapno and cr2
             e["frame"] = (r.u64(), r.u64(), r.u64())
         if e["position"] == 3 and not r.at_end():  # optional at the end ("Asynchronous positions")
-            e["user_position"]["pointed_memory_digest"] = r.u64()
+            e["user_position"]["pointed_memory_digests"] = (r.u64(), r.u64())
     elif kind == 9:  # preemption
         e["user_position"] = user_position(r)
         if not r.at_end():
-            e["user_position"]["pointed_memory_digest"] = r.u64()
+            e["user_position"]["pointed_memory_digests"] = (r.u64(), r.u64())
     elif kind == 5:  # exit
         e["wait_status"] = r.i32()
         e["final_registers"] = r.optional(registers)
@@ -370,10 +370,10 @@ STUB_LEAVE = bytes.fromhex("488da42400010000")   # lea 256(%rsp), %rsp
 
 
 def position_text(p):
-    pointed = p.get("pointed_memory_digest")
+    pointed = p.get("pointed_memory_digests")
     return "rip=0x%x memory=%016x%s xstate=%016x user_time=%dms" % (
         p["registers"][REGISTER_NAMES.index("rip")], p["memory_digest"],
-        "" if pointed is None else " pointed=%016x" % pointed, p["extended_state_digest"], p["user_time"] // 1000000)
+        "" if pointed is None else " pointed=%016x/%016x" % pointed, p["extended_state_digest"], p["user_time"] // 1000000)
 
 
 def patch_text(e):
