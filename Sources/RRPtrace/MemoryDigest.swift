@@ -14,6 +14,8 @@ import Glibc
 /// contents and addresses only.
 public enum MemoryDigest {
     private static let pageSize = 4096
+    /// Adjacent pages are read this many at a time.
+    private static let pagesPerRead = 64
     private static let presentBit: UInt64 = 1 << 63, swappedBit: UInt64 = 1 << 62, fileBit: UInt64 = 1 << 61
 
     /// The red zone: the 128 bytes below the stack pointer that a function may use without moving it.
@@ -32,7 +34,7 @@ public enum MemoryDigest {
         defer { try? pagemap.close() }
         var hash: UInt64 = 0x9e37_79b9_7f4a_7c15
         var listing = ""  // RR_SWIFT_DIGEST_LOG: each page's digest, to find what differs
-        var page = [UInt64](repeating: 0, count: pageSize / 8)
+        var buffer = [UInt64](repeating: 0, count: pagesPerRead * pageSize / 8)
         for mapping in try ProcFiles.maps(of: tid) where mapping.permissions.hasPrefix("rw") || mapping.permissions.dropFirst().hasPrefix("w") {
             let shared = mapping.permissions.hasSuffix("s")
             let fileBacked = mapping.inode != 0
@@ -44,40 +46,60 @@ public enum MemoryDigest {
             let got = try entries.withUnsafeMutableBytes { buffer in
                 try pagemap.read(fromAbsoluteOffset: Int64(mapping.start / UInt64(pageSize) * 8), into: buffer, retryOnInterrupt: true)
             }
-            for index in 0..<min(pages, got / 8) {
+            // The pages to read, in order, then read in runs of adjacent ones (one pread each).
+            let wanted = (0..<min(pages, got / 8)).compactMap { index -> UInt64? in
                 let entry = entries[index]
-                guard entry & (presentBit | swappedBit) != 0 else { continue }
-                if fileBacked && !shared && entry & fileBit != 0 { continue }  // not copied: the file's page
+                guard entry & (presentBit | swappedBit) != 0 else { return nil }
+                if fileBacked && !shared && entry & fileBit != 0 { return nil }  // not copied: the file's page
                 let address = mapping.start + UInt64(index * pageSize)
-                if excluded.contains(where: { address >= $0.0 && address < $0.0 + $0.1 }) { continue }
-                if address + UInt64(pageSize) <= deadBelow { continue }
-                let read = try page.withUnsafeMutableBytes { buffer in
-                    try memory.read(fromAbsoluteOffset: Int64(bitPattern: address), into: buffer, retryOnInterrupt: true)
+                if excluded.contains(where: { address >= $0.0 && address < $0.0 + $0.1 }) { return nil }
+                if address + UInt64(pageSize) <= deadBelow { return nil }
+                return address
+            }
+            var next = 0
+            while next < wanted.count {
+                var count = 1
+                while count < pagesPerRead, next + count < wanted.count, wanted[next + count] == wanted[next] + UInt64(count * pageSize) { count += 1 }
+                let read = try buffer.withUnsafeMutableBytes { bytes in
+                    try memory.read(fromAbsoluteOffset: Int64(bitPattern: wanted[next]),
+                                    into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<count * pageSize]), retryOnInterrupt: true)
                 }
-                guard read == pageSize else { continue }
-                if deadBelow > address {
-                    page.withUnsafeMutableBytes { bytes in
-                        for offset in 0..<Int(deadBelow - address) { bytes[offset] = 0 }
+                for page in 0..<count {
+                    let address = wanted[next + page]
+                    // A short read (a page that cannot be read) leaves the rest to reads of one page.
+                    if (page + 1) * pageSize > read {
+                        let one = try buffer.withUnsafeMutableBytes { bytes in
+                            try memory.read(fromAbsoluteOffset: Int64(bitPattern: address),
+                                            into: UnsafeMutableRawBufferPointer(rebasing: bytes[page * pageSize..<(page + 1) * pageSize]), retryOnInterrupt: true)
+                        }
+                        guard one == pageSize else { continue }
                     }
-                }
-                var pageHash: UInt64 = 0
-                var any: UInt64 = 0
-                for word in page {
-                    any |= word
-                    pageHash = (pageHash ^ word) &* 0x100_0000_01b3
-                    pageHash ^= pageHash >> 29
-                }
-                guard any != 0 else { continue }
-                if let logPath {
-                    listing += String(address, radix: 16) + " " + String(pageHash, radix: 16) + " " + mapping.path + "\n"
-                    if let file = fopen(logPath + "-" + String(address, radix: 16) + "-" + String(pageHash, radix: 16), "w") {
-                        _ = page.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-                        fclose(file)
+                    let words = page * pageSize / 8..<(page + 1) * pageSize / 8
+                    if deadBelow > address {
+                        buffer.withUnsafeMutableBytes { bytes in
+                            for offset in page * pageSize..<page * pageSize + Int(deadBelow - address) { bytes[offset] = 0 }
+                        }
                     }
+                    var pageHash: UInt64 = 0
+                    var any: UInt64 = 0
+                    for word in buffer[words] {
+                        any |= word
+                        pageHash = (pageHash ^ word) &* 0x100_0000_01b3
+                        pageHash ^= pageHash >> 29
+                    }
+                    guard any != 0 else { continue }
+                    if let logPath {
+                        listing += String(address, radix: 16) + " " + String(pageHash, radix: 16) + " " + mapping.path + "\n"
+                        if let file = fopen(logPath + "-" + String(address, radix: 16) + "-" + String(pageHash, radix: 16), "w") {
+                            _ = buffer[words].withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+                            fclose(file)
+                        }
+                    }
+                    hash = (hash ^ address) &* 0xff51_afd7_ed55_8ccd
+                    hash = (hash ^ pageHash) &* 0xc4ce_b9fe_1a85_ec53
+                    hash ^= hash >> 33
                 }
-                hash = (hash ^ address) &* 0xff51_afd7_ed55_8ccd
-                hash = (hash ^ pageHash) &* 0xc4ce_b9fe_1a85_ec53
-                hash ^= hash >> 33
+                next += count
             }
         }
         if let logPath, let file = fopen(logPath, "a") {

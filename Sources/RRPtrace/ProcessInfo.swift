@@ -12,24 +12,49 @@ public struct Mapping: Equatable, Sendable {
     public var inode: UInt64
     public var path: String
 
-    public init?(line: Substring) {
-        let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-        guard fields.count >= 5 else { return nil }
-        let range = fields[0].split(separator: "-")
-        guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
-              let offset = UInt64(fields[2], radix: 16) else { return nil }
+    /// Parses one line of /proc/<pid>/maps ("start-end perms offset dev inode   path"), byte by
+    /// byte: the replayer and the recorder read the maps at every asynchronous event, and
+    /// splitting strings cost more than the rest of their work there.
+    public init?(line: ArraySlice<UInt8>) {
+        var index = line.startIndex
+        func hex(until terminator: UInt8) -> UInt64? {
+            var value: UInt64 = 0, digits = 0
+            while index < line.endIndex, line[index] != terminator {
+                let byte = line[index]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+                value = value << 4 | UInt64(digit)
+                digits += 1
+                index += 1
+            }
+            guard index < line.endIndex, digits > 0 else { return nil }
+            index += 1
+            return value
+        }
+        func field() -> ArraySlice<UInt8> {
+            let start = index
+            while index < line.endIndex, line[index] != UInt8(ascii: " ") { index += 1 }
+            defer { if index < line.endIndex { index += 1 } }
+            return line[start..<index]
+        }
+        guard let start = hex(until: UInt8(ascii: "-")), let end = hex(until: UInt8(ascii: " ")) else { return nil }
+        let permissions = field()
+        guard let offset = hex(until: UInt8(ascii: " ")) else { return nil }
+        let device = field(), inode = field()
+        guard permissions.count == 4, !device.isEmpty, !inode.isEmpty else { return nil }
+        while index < line.endIndex, line[index] == UInt8(ascii: " ") { index += 1 }
         self.start = start
         self.end = end
-        self.permissions = String(fields[1])
+        self.permissions = String(decoding: permissions, as: UTF8.self)
         self.offset = offset
-        self.device = String(fields[3])
-        self.inode = UInt64(fields[4]) ?? 0
-        self.path = fields.count == 6 ? String(fields[5]).trimmingLeadingSpaces : ""
+        self.device = String(decoding: device, as: UTF8.self)
+        self.inode = UInt64(String(decoding: inode, as: UTF8.self)) ?? 0
+        self.path = String(decoding: line[index...], as: UTF8.self)
     }
-}
-
-extension String {
-    var trimmingLeadingSpaces: String { String(drop { $0 == " " }) }
 }
 
 /// Reads small /proc files of a tracee.
@@ -49,8 +74,7 @@ public enum ProcFiles {
     }
 
     public static func maps(of tid: Tid) throws -> [Mapping] {
-        let text = String(decoding: try read("/proc/\(tid)/maps"), as: UTF8.self)
-        return text.split(separator: "\n").compactMap(Mapping.init(line:))
+        try read("/proc/\(tid)/maps").split(separator: UInt8(ascii: "\n")).compactMap(Mapping.init(line:))
     }
 
     /// NUL-separated byte strings (cmdline, environ), kept as bytes: they need not be UTF-8.
