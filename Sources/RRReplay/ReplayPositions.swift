@@ -11,7 +11,8 @@ import RRPtrace
 /// stops only when they match.
 extension Replayer {
     /// A search gives up, as a divergence, when the thread has used half as much user time
-    /// again as it had when recorded at the point, and this much more (it never comes there).
+    /// again as it had when recorded at the point, or as much again since the search began
+    /// (whichever is later), and this much more (it never comes there).
     static let searchSlack: UInt64 = 1_000_000_000
     /// Visits of the address after which a search gives up (about ten minutes of them): where
     /// the address is hot, user time grows too slowly to bound the search by itself.
@@ -86,7 +87,9 @@ extension Replayer {
         try task.tracee.setExecutionBreakpoint(at: target.registers.rip)
         defer { try? task.tracee.setExecutionBreakpoint(at: nil) }
         var hits = 0
-        let giveUp = target.userTime + target.userTime / 2 + Self.searchSlack
+        // Replay runs slower than the recording where a trampoline tests memory at every visit,
+        // and that accumulates over searches: the search may also use the recorded time again.
+        let giveUp = max(target.userTime + target.userTime / 2, try task.tracee.userTime() + target.userTime) + Self.searchSlack
         func checkProgress() throws {
             let used = try task.tracee.userTime()
             if used > giveUp {

@@ -349,28 +349,36 @@ extension Replayer {
         return best
     }
 
+    /// What `lahf; seto %al; movzwl %ax, %ecx` leaves in ecx for these flags: SF ZF AF PF CF (and
+    /// the fixed bit 1) in bits 8-15, OF in bit 0.
+    static func lahfAndOverflow(_ eflags: UInt64) -> UInt64 {
+        ((eflags & 0xd5) | 0x02) << 8 | (eflags >> 11) & 1
+    }
+
     /// The stub's code (at `page` + entryOffset) and its data (at `page` + dataOffset, on the
     /// next page: stores there never touch a line of code). It saves rcx and rdx in the data,
-    /// then tests the registers one by one (but `ignoring`), `firstRegister` first, without touching the flags
-    /// or the stack (rcx = register + minus the recorded value, `jrcxz`): a program's dead stack
-    /// is part of other threads' positions, and its flags are its own. With a `memoryTest` it
-    /// then folds the pointed-at words as `PointedMemory.fold` does (lea adds, mulx multiplies;
-    /// rax is saved too) and compares the result. When all match it stops at an int3; in every
-    /// case it restores the registers it used and jumps to `continueAt` (the moved instructions
-    /// at the page's start, or the visited instruction after a lead-in).
+    /// then tests the registers one by one (but `ignoring`), `firstRegister` first, without
+    /// touching the flags or the stack (rcx = register + minus the recorded value, `jrcxz`): a
+    /// program's dead stack is part of other threads' positions, and its flags are its own. With
+    /// a `memoryTest` it then compares the status flags (lahf, seto) and folds the pointed-at
+    /// words as `PointedMemory.fold` does (lea adds, mulx multiplies; rax is saved too) and
+    /// compares the result. When all match it stops at an int3; in every case it restores the
+    /// registers it used and jumps to `continueAt` (the moved instructions at the page's start,
+    /// or the visited instruction after a lead-in).
     static func comparingStub(at page: UInt64, target: Registers, firstRegister: Int, ignoring: [Int] = [],
                               memoryTest: StubMemoryTest? = nil, continueAt: UInt64) -> (code: [UInt8], data: [UInt8], matchOffset: Int, testsMemory: Bool) {
         let entry = page + SearchTrampoline.entryOffset, data = page + SearchTrampoline.dataOffset
         let rax = 0, rcx = 1, rdx = 2
         // Data slots: 0 and 1 hold the program's rcx and rdx; 2 + n minus register n's value;
         // then the program's rax, the fold's multiplier and seed, and minus the recorded digests.
-        let savedRcx = 0, savedRdx = 1, savedRax = 18, multiplier = 19, seed = 20, minusNear = 21, minusFar = 22
-        var values = [UInt64](repeating: 0, count: 23)
+        let savedRcx = 0, savedRdx = 1, savedRax = 18, multiplier = 19, seed = 20, minusNear = 21, minusFar = 22, minusFlags = 23
+        var values = [UInt64](repeating: 0, count: 24)
         for register in 0..<16 { values[2 + register] = 0 &- target[encoded: register] }
         values[multiplier] = PointedMemory.multiplier
         values[seed] = PointedMemory.seed
         values[minusNear] = 0 &- (memoryTest?.expected ?? 0)
         values[minusFar] = 0 &- (memoryTest?.far?.expected ?? 0)
+        values[minusFlags] = 0 &- Self.lahfAndOverflow(target.eflags)
         var code: [UInt8] = []
         /// Appends an instruction whose last four bytes are a displacement to data slot `slot`.
         func withSlot(_ opcode: [UInt8], _ slot: Int) {
@@ -431,6 +439,18 @@ extension Replayer {
         }
         let testsMemory = memoryTest != nil && MachineInfo.hasBMI2
         if let memoryTest, testsMemory {
+            // The status flags first (the replayer compares them anyway): a loop whose state is
+            // only in memory often shows it in its flags too, and they cost six instructions.
+            withSlot([0x48, 0x89, 0x05], savedRax)  // mov %rax, saved(%rip)
+            code += [0x9f]  // lahf: SF ZF AF PF CF into ah
+            code += [0x0f, 0x90, 0xc0]  // seto %al
+            code += [0x0f, 0xb7, 0xc8]  // movzwl %ax, %ecx
+            withSlot([0x48, 0x8b, 0x15], minusFlags)  // mov minus-flags(%rip), %rdx
+            code += [0x48, 0x8d, 0x0c, 0x11]  // lea (%rcx,%rdx), %rcx: zero when equal
+            withSlot([0x48, 0x8b, 0x05], savedRax)  // mov saved(%rip), %rax
+            code += [0xe3, 0x05]  // jrcxz over the jump to the miss path
+            code += [0xe9, 0, 0, 0, 0]
+            missJumps.append(code.count)
             // The near words through the registers (each holds its recorded value here but the
             // three in use); the far words at their addresses.
             fold(memoryTest.words.map { (Optional($0.register), $0.address) }, against: minusNear)
