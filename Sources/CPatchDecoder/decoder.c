@@ -345,3 +345,21 @@ uint64_t rr_lead_in_start(const uint8_t *function, size_t length, uint64_t addre
     }
     return 0;
 }
+
+size_t rr_branch_targets(const uint8_t *function, size_t length, uint64_t address, uint64_t *out, size_t capacity) {
+    ZydisDecoder decoder;
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    size_t position = 0, count = 0;
+    while (position < length) {
+        ZydisDecodedInstruction instruction;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder, NULL, function + position, length - position, &instruction)))
+            break;
+        if (is_relative_branch(&instruction)) {
+            if (count < capacity)
+                out[count] = address + position + instruction.length + (uint64_t)instruction.raw.imm[0].value.s;
+            count++;
+        }
+        position += instruction.length;
+    }
+    return count;
+}

@@ -56,10 +56,10 @@ public enum PointedMemory {
         }
     }
 
-    /// The fold of the readable words at `addresses`, and their values.
-    public static func digest(pid: Tid, at addresses: [UInt64]) -> (digest: UInt64, values: [UInt64]) {
-        let values = read(addresses, pid: pid).compactMap { $0 }
-        return (values.reduce(seed, fold), values)
+    /// The fold of the readable words at `addresses`, their values and their addresses.
+    public static func digest(pid: Tid, at addresses: [UInt64]) -> (digest: UInt64, values: [UInt64], readable: [UInt64]) {
+        let read = zip(addresses, read(addresses, pid: pid)).compactMap { address, value in value.map { (address, $0) } }
+        return (read.map(\.1).reduce(seed, fold), read.map(\.1), read.map(\.0))
     }
 
     /// Both digests for a thread of process `pid` with `registers`, memory covered as

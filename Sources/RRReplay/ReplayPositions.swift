@@ -21,7 +21,7 @@ extension Replayer {
     static let visitsBeforeTrampoline = 8
 
     /// The register (x86 number) that differs from the target's in most `visits`; nil when
-    /// none does (the memory does: a trampoline would stop at every visit).
+    /// none does (the memory does: only a trampoline that tests memory helps).
     static func mostChangingRegister(in visits: [Registers], target: Registers, ignoring: [Int]) -> Int? {
         let counts = (0..<16).map { register in
             ignoring.contains(register) ? 0 : visits.filter { $0[encoded: register] != target[encoded: register] }.count
@@ -67,11 +67,12 @@ extension Replayer {
                     pointedMisses += 1
                     return false
                 }
-                let farWords = PointedMemory.farWords(near: near.values, coverage: coverage!)
-                guard PointedMemory.digest(pid: tid, at: farWords).digest == pointed.far else {
+                let far = PointedMemory.digest(pid: tid, at: PointedMemory.farWords(near: near.values, coverage: coverage!))
+                guard far.digest == pointed.far else {
                     if explains { debug("at 0x\(String(registers.rip, radix: 16)): registers and near memory match, far memory does not") }
                     pointedMisses += 1
-                    if stubTestedMemory { farMissAtStub = (farWords, pointed.far) }
+                    // Only words that can be read: the recorder left the others out, and the stub would fault on them.
+                    if stubTestedMemory { farMissAtStub = (far.readable, pointed.far) }
                     return false
                 }
             }

@@ -6,18 +6,19 @@ import RRPtrace
 /// debug-register hit costs a VM exit and a ptrace stop (~40 us in all), so a point deep in a
 /// loop whose registers change each iteration took ~40 s per million iterations. Instead the
 /// instruction becomes a jump to a stub that compares the registers with the recorded ones in
-/// the thread itself, flag-free for the first (the register seen to differ most), and traps only
-/// when all sixteen match; then the replayer compares the rest (flags, extended state, memory) as
-/// before. A visit that does not match costs a dozen instructions, so the loop runs at nearly
-/// its own speed until the point.
+/// the thread itself, flag-free for the first (the register seen to differ most), then, where
+/// the trace has them, the status flags and the pointed-memory digests (`PointedMemory`), and
+/// traps only when all match; then the replayer compares the rest (extended state, memory) as
+/// before. A visit whose registers do not match costs a dozen instructions, so the loop runs at
+/// nearly its own speed until the point.
 ///
-/// The stub lives in a page mapped next to the code for the search only (within reach of a
-/// rel32 jump) and is unmapped with the patch undone before the thread goes on. The displaced
+/// The stub lives in pages mapped next to the code for the search only (within reach of a rel32
+/// jump) and is unmapped with the patch undone before the thread goes on. The displaced
 /// instructions run in the stub, moved (rip-relative operands and branches adjusted, as Zydis
-/// decodes them). Where the jump covers more than the visited instruction, no branch of the
-/// function may land inside the covered bytes: the function, found through the unwind table, is
-/// decoded from its start, and one with a jump through a register (targets unknown) is left to
-/// the debug register.
+/// decodes them). Where the jump covers more than the visited instruction, no branch may land
+/// inside the covered bytes: the function, found through the unwind table, is decoded from its
+/// start (one with jumps through registers qualifies when no address it names lands there), and
+/// no direct branch of any function of the file may land there either.
 struct SearchTrampoline {
     /// Where the jump is (the visited instruction, the first after its nop padding, or the
     /// lead-in before it) and the bytes it replaced.
@@ -239,7 +240,8 @@ extension Replayer {
         guard let function = try function(around: from, mapping: mapping) else { return false }
         let image = function.image, start = function.start, end = function.end, startAddress = function.address
         let fileOffset = Int(from - mapping.start + mapping.offset), length = Int(to - from)
-        guard end >= fileOffset + length, Array(image.bytes[fileOffset..<fileOffset + length]) == Array(memory.prefix(length)) else { return false }
+        guard end >= fileOffset + length, Array(image.bytes[fileOffset..<fileOffset + length]) == Array(memory.prefix(length)),
+              !image.isBranchedInto(from: fileOffset, to: fileOffset + length) else { return false }
         let verdict = image.bytes.withUnsafeBufferPointer { bytes in
             rr_no_branch_into(bytes.baseAddress! + start, end - start, startAddress, from, to)
         }
@@ -472,6 +474,37 @@ extension Replayer {
 struct CodeImage {
     let bytes: [UInt8]
     let starts: [Int]
+    /// The file offsets that direct branches of any of its functions target, sorted.
+    let branchTargets: [Int]
+
+    init(bytes: [UInt8], starts: [Int]) {
+        self.bytes = bytes
+        self.starts = starts
+        var targets: [Int] = []
+        var out = [UInt64](repeating: 0, count: 1 << 16)
+        bytes.withUnsafeBufferPointer { all in
+            for (index, start) in starts.enumerated() where start < bytes.count {
+                let end = min(index + 1 < starts.count ? max(starts[index + 1], start) : bytes.count, start + Replayer.largestFunction, bytes.count)
+                var count = out.withUnsafeMutableBufferPointer { rr_branch_targets(all.baseAddress! + start, end - start, UInt64(start), $0.baseAddress, $0.count) }
+                if count > out.count {
+                    out = [UInt64](repeating: 0, count: count)
+                    count = out.withUnsafeMutableBufferPointer { rr_branch_targets(all.baseAddress! + start, end - start, UInt64(start), $0.baseAddress, $0.count) }
+                }
+                targets += out.prefix(count).compactMap { Int(exactly: $0) }
+            }
+        }
+        branchTargets = targets.sorted()
+    }
+
+    /// Whether a direct branch anywhere in the file lands strictly between the file offsets `from` and `to`.
+    func isBranchedInto(from: Int, to: Int) -> Bool {
+        var low = 0, high = branchTargets.count
+        while low < high {
+            let middle = (low + high) / 2
+            if branchTargets[middle] <= from { low = middle + 1 } else { high = middle }
+        }
+        return low < branchTargets.count && branchTargets[low] < to
+    }
 }
 
 private extension Int32 {

@@ -90,6 +90,15 @@ import Testing
         #expect(!noBranchInto(Self.loop, 0x1003, 0x1008))  // not an instruction's start
     }
 
+    @Test func branchTargetsAreTheDirectJumpsAndCalls() {
+        let function: [UInt8] = Self.loop.dropLast() + [0xe8, 0x10, 0, 0, 0, 0xff, 0xe0]  // ... call .+0x15; jmp *%rax
+        var out = [UInt64](repeating: 0, count: 8)
+        let count = function.withUnsafeBufferPointer { code in
+            out.withUnsafeMutableBufferPointer { rr_branch_targets(code.baseAddress, code.count, 0x1000, $0.baseAddress, $0.count) }
+        }
+        #expect(Array(out.prefix(count)) == [0x1002, 0x101e])  // the jne's target, the call's (0x100e + 0x10)
+    }
+
     /// add %rsi,%rdi; mov %rdi,%rax; shr $31,%rax; xor %rdi,%rax; ret — at 0x1000 (the ret at 0x100d).
     static let mix: [UInt8] = [0x48, 0x01, 0xf7, 0x48, 0x89, 0xf8, 0x48, 0xc1, 0xe8, 0x1f, 0x48, 0x31, 0xf8, 0xc3]
 

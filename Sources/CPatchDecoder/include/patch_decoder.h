@@ -40,6 +40,13 @@ size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t 
  * check that code may be overwritten from `from` to `to`. */
 int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, uint64_t from, uint64_t to);
 
+/* Decoding `function` (`length` bytes of code that runs at `address`) from its start: the
+ * targets of its direct jumps, conditional jumps and calls, written to `out` (at most
+ * `capacity`); returns how many there are, which may be more. Stops where the bytes no longer
+ * decode. Another function of the file may jump into this one (gcc's `.cold` parts jump back
+ * into their function's body), so a patch checks the targets of all. */
+size_t rr_branch_targets(const uint8_t *function, size_t length, uint64_t address, uint64_t *out, size_t capacity);
+
 /* Decoding `function` (`length` bytes of code that runs at `address`) from its start: the start
  * of the last instructions before `point` that all fall through into it (no jump, call, return,
  * syscall or interrupt among them; conditional jumps may leave) and cover at least `needed`
