@@ -395,6 +395,16 @@ extension Replayer {
             withSlot([0x48, 0x8b, 0x15], savedRdx)  // mov saved(%rip), %rdx
         }
         var missJumps: [Int] = []
+        /// Goes to the miss path unless rcx plus data slot `minusExpected` is zero; with
+        /// `restoringRax`, rax is restored from its slot first (a mov: flags and rcx stay).
+        func missUnlessEqual(_ minusExpected: Int, restoringRax: Bool = false) {
+            withSlot([0x48, 0x8b, 0x15], minusExpected)  // mov minus-expected(%rip), %rdx
+            code += [0x48, 0x8d, 0x0c, 0x11]  // lea (%rcx,%rdx), %rcx: zero when equal
+            if restoringRax { withSlot([0x48, 0x8b, 0x05], savedRax) }  // mov saved(%rip), %rax
+            code += [0xe3, 0x05]  // jrcxz over the jump to the miss path
+            code += [0xe9, 0, 0, 0, 0]  // jmp miss (set below)
+            missJumps.append(code.count)
+        }
         /// Folds the words at `words` (read through a register, or at the address where it is
         /// nil) as `PointedMemory.fold` does, and goes to the miss path unless the result plus
         /// data slot `minusExpected` is zero.
@@ -416,12 +426,7 @@ extension Replayer {
                 withSlot([0xc4, 0xe2, 0xf3, 0xf6, 0x05], multiplier)  // mulx multiplier(%rip), %rcx (low), %rax (high)
                 code += [0x48, 0x8d, 0x0c, 0x01]  // lea (%rcx,%rax), %rcx
             }
-            withSlot([0x48, 0x8b, 0x15], minusExpected)  // mov minus-expected(%rip), %rdx
-            code += [0x48, 0x8d, 0x0c, 0x11]  // lea (%rcx,%rdx), %rcx: zero when equal
-            withSlot([0x48, 0x8b, 0x05], savedRax)  // mov saved(%rip), %rax
-            code += [0xe3, 0x05]  // jrcxz over the jump to the miss path
-            code += [0xe9, 0, 0, 0, 0]
-            missJumps.append(code.count)
+            missUnlessEqual(minusExpected, restoringRax: true)
         }
         withSlot([0x48, 0x89, 0x0d], savedRcx)  // mov %rcx, saved(%rip)
         withSlot([0x48, 0x89, 0x15], savedRdx)  // mov %rdx, saved(%rip)
@@ -433,11 +438,7 @@ extension Replayer {
                 // mov %register, %rcx (REX.R extends the source register in ModRM.reg).
                 code += [0x48 | (register >= 8 ? 0x04 : 0), 0x89, 0xc0 | UInt8((register & 7) << 3) | 0x01]
             }
-            withSlot([0x48, 0x8b, 0x15], 2 + register)  // mov minus-value(%rip), %rdx
-            code += [0x48, 0x8d, 0x0c, 0x11]  // lea (%rcx,%rdx), %rcx: zero when equal
-            code += [0xe3, 0x05]  // jrcxz over the jump to the miss path
-            code += [0xe9, 0, 0, 0, 0]  // jmp miss (set below)
-            missJumps.append(code.count)
+            missUnlessEqual(2 + register)
         }
         let testsMemory = memoryTest != nil && MachineInfo.hasBMI2
         if let memoryTest, testsMemory {
@@ -447,12 +448,7 @@ extension Replayer {
             code += [0x9f]  // lahf: SF ZF AF PF CF into ah
             code += [0x0f, 0x90, 0xc0]  // seto %al
             code += [0x0f, 0xb7, 0xc8]  // movzwl %ax, %ecx
-            withSlot([0x48, 0x8b, 0x15], minusFlags)  // mov minus-flags(%rip), %rdx
-            code += [0x48, 0x8d, 0x0c, 0x11]  // lea (%rcx,%rdx), %rcx: zero when equal
-            withSlot([0x48, 0x8b, 0x05], savedRax)  // mov saved(%rip), %rax
-            code += [0xe3, 0x05]  // jrcxz over the jump to the miss path
-            code += [0xe9, 0, 0, 0, 0]
-            missJumps.append(code.count)
+            missUnlessEqual(minusFlags, restoringRax: true)
             // The near words through the registers (each holds its recorded value here but the
             // three in use); the far words at their addresses.
             fold(memoryTest.words.map { (Optional($0.register), $0.address) }, against: minusNear)
