@@ -56,20 +56,34 @@ public enum Spawner {
             throw RRError.usage("cannot start \(path) under ptrace (first stop: \(first))")
         }
         try tracee.setStandardOptions()
-        // Run to the exec event; the execve entry stop comes first.
+        // Run to the exec event; the execve entry stop comes first. A failed execve returns to
+        // the child, which exits: its exit stop says why (ETXTBSY while a writer holds the file).
+        var execveError: Int32?
         while true {
             try tracee.resume(.toSyscall)
             let (_, stop) = try Stop.wait(for: tracee.tid)
             switch stop {
-            case .syscall: continue
+            case .syscall:
+                execveError = try failedExecveError(of: tracee) ?? execveError
             case .exec: return tracee
             case .exited(let code, _):
                 throw RRError.usage("cannot execute \(path) (exit status \(code) before exec)")
             default:
                 tracee.kill()
+                if let execveError { throw RRError.system(call: "execve", errno: execveError, detail: path) }
                 throw RRError.usage("cannot execute \(path) (unexpected stop \(stop))")
             }
         }
+    }
+
+    /// The errno of an execve at its exit stop, or nil at any other stop (its entry stop's rax
+    /// is -ENOSYS, which a real execve never returns).
+    private static func failedExecveError(of tracee: Tracee) throws -> Int32? {
+        let registers = try tracee.registers()
+        let result = Int64(bitPattern: registers.rax)
+        guard registers.origRax == UInt64(SyscallNumber.execve.rawValue), result < 0, result >= -4095,
+              result != -Int64(ENOSYS) else { return nil }
+        return Int32(-result)
     }
 
     /// The exit status of a child whose PTRACE_TRACEME failed (rr_shim_spawn_traced).

@@ -33,6 +33,18 @@ import Testing
         Self.expectOneLineError(try Harness.run([Harness.launcher, "record"]), containing: "needs a program")
     }
 
+    /// A program that cannot be executed names the kernel's reason: here a file still open for
+    /// writing (ETXTBSY), which the child reports from its failed execve.
+    @Test func programOpenForWritingIsRefusedWithTheReason() throws {
+        let directory = try TemporaryDirectory()
+        let program = directory.url.appendingPathComponent("busy")
+        try Harness.copyExecutable(from: "/bin/true", to: program.path)
+        let writer = try FileHandle(forUpdating: program)
+        defer { try? writer.close() }
+        let recorded = try Harness.run([Harness.launcher, "record", "--", program.path])
+        Self.expectOneLineError(recorded, containing: "Text file busy")
+    }
+
     @Test func unreadableOrEmptyOrForeignTrace() throws {
         let directory = try TemporaryDirectory()
         Self.expectOneLineError(try Harness.run([Harness.launcher, "replay", "/no/such/trace.rrt"]), containing: "cannot open trace")

@@ -55,6 +55,14 @@ enum Harness {
         return Result(status: status, stdout: try Data(contentsOf: outURL), stderr: try Data(contentsOf: errURL))
     }
 
+    /// Copies a program with cp, in a process of its own: a copy written by this process holds a
+    /// descriptor open for writing while other tests' threads fork, and a child that inherits it
+    /// makes executing the copy fail with ETXTBSY until it execs.
+    static func copyExecutable(from source: String, to destination: String) throws {
+        let copied = try run(["cp", source, destination])
+        guard copied.status == 0 else { throw StopTestError("cp \(source) \(destination): \(copied.stderrText)") }
+    }
+
     /// posix_spawn with a clean signal mask and default dispositions: the test runner's threads
     /// block signals, and a recorded program must start as it would from a shell.
     static func spawnAndWait(_ arguments: [String], environment: [String], directory: String,

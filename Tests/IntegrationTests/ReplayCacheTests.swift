@@ -41,7 +41,7 @@ import Testing
         func plant(at paths: [String]) throws {
             for path in paths {
                 try? FileManager.default.removeItem(atPath: path)
-                try FileManager.default.copyItem(atPath: ReplayCacheTests.planted, toPath: path)
+                try Harness.copyExecutable(from: ReplayCacheTests.planted, to: path)
                 chmod(path, 0o755)
             }
         }
