@@ -284,6 +284,28 @@ int rr_shim_syscall_stop_kind(pid_t pid) {
     return info[0];
 }
 
+/* The signals queued for a ptrace-stopped thread, its own and its process's, as a kernel mask:
+   PTRACE_PEEKSIGINFO over both queues (two calls where /proc/PID/status costs a file read). */
+rr_shim_result rr_shim_queued_signals(pid_t pid, uint64_t *mask) {
+    struct { uint64_t off; uint32_t flags; int32_t nr; } args;  /* struct ptrace_peeksiginfo_args */
+    enum { batch = 32, shared_queue = 1 /* PTRACE_PEEKSIGINFO_SHARED */ };
+    uint8_t infos[batch][128];
+    *mask = 0;
+    for (uint32_t queue = 0; queue <= shared_queue; queue++) {
+        for (args.off = 0, args.flags = queue, args.nr = batch;; args.off += batch) {
+            long n = ptrace(PTRACE_PEEKSIGINFO, pid, &args, infos);
+            if (n < 0) return make_result(n);
+            for (long i = 0; i < n; i++) {
+                int32_t signo;
+                memcpy(&signo, infos[i], sizeof signo);
+                if (signo >= 1 && signo <= 64) *mask |= 1ULL << (signo - 1);
+            }
+            if (n < batch) break;
+        }
+    }
+    return make_result(0);
+}
+
 rr_shim_result rr_shim_get_sigmask(pid_t pid, uint64_t *mask) {
     return make_result(ptrace(PTRACE_GETSIGMASK, pid, (void *)sizeof *mask, mask));
 }

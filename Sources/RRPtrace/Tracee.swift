@@ -75,6 +75,14 @@ public final class Tracee {
         }
     }
 
+    /// The signals queued for this thread or its process, read at a ptrace stop with two
+    /// ptrace calls (`pendingSignals` reads /proc, for a thread that may not be stopped).
+    public func queuedSignals() throws -> UInt64 {
+        var mask: UInt64 = 0
+        _ = try Self.check(rr_shim_queued_signals(tid.rawValue, &mask), "PTRACE_PEEKSIGINFO", tid)
+        return mask
+    }
+
     public func setSiginfo(_ bytes: [UInt8]) throws {
         _ = try Self.check(rr_shim_set_siginfo(tid.rawValue, bytes), "PTRACE_SETSIGINFO", tid)
     }

@@ -182,7 +182,8 @@ extension Recorder {
         }
         let position: SignalPosition
         let afterBufferedCall = try isJustAfterBufferedSyscall(task, registers)
-        let afterPreviousEvent = registers == task.registersAtResume || afterBufferedCall
+        let afterPreviousEvent = afterBufferedCall
+            || (registers == task.registersAtResume && task.signalsQueuedAtResume & signal.maskBit != 0)
         if !isFault && !afterPreviousEvent, try isInBufferingCode(task, rip: registers.rip) {
             // Delivered once the thread is out of it. No event here, so no flush either: replay
             // checks a flush at the stop of the event that follows it.

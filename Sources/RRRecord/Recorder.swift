@@ -347,6 +347,7 @@ public final class Recorder {
         task.pendingSignal = 0
         if task.pendingEntry?.entered != true && !task.stoppedWithoutEvent {
             task.registersAtResume = try task.tracee.registers()
+            task.signalsQueuedAtResume = try task.tracee.queuedSignals()
         }
         task.stoppedWithoutEvent = false
         try task.tracee.resume(task.resumeMode, signal: signal)

@@ -8,7 +8,7 @@
  * counter kept in memory whose loop leaves every register as it found it at its head (as an
  * interpreter's loop keeps its state in heap objects: only the memory the registers point at
  * tells the visits apart). The handler folds the interrupted general-purpose registers and flags
- * into a digest and counts samples per loop; main prints them with the loops' results, which
+ * and the memory counter into a digest and counts samples per loop; main prints them with the loops' results, which
  * are checked against a run without the timer. Replay must deliver each SIGPROF at the same
  * instruction of the same iteration, and must find it quickly (the replayer's search
  * trampoline: a debug-register trap at each visit would take minutes). */
@@ -26,6 +26,7 @@
 
 static volatile uint64_t register_digest;
 static volatile int samples;
+static volatile uint64_t memory_counter;
 
 static void on_prof(int signal, siginfo_t *info, void *context) {
     (void)signal; (void)info;
@@ -34,6 +35,8 @@ static void on_prof(int signal, siginfo_t *info, void *context) {
     for (int index = REG_R8; index <= REG_EFL; index++) {
         hash = (hash ^ (uint64_t)uc->uc_mcontext.gregs[index]) * 0x100000001b3ull;
     }
+    /* In the memory loop the registers repeat: only the counter tells samples there apart. */
+    hash = (hash ^ memory_counter) * 0x100000001b3ull;
     register_digest = hash;
     samples++;
 }
@@ -76,8 +79,6 @@ static uint64_t memory_loop(volatile uint64_t *count, uint64_t rounds) {
         : : "r"(count), "r"(rounds) : "rax", "cc", "memory");
     return *count;
 }
-
-static volatile uint64_t memory_counter;
 
 static unsigned char source[4 << 20], copy[4 << 20];
 
