@@ -147,6 +147,16 @@ extension Recorder {
         reportError(tool: "rr-supervisor", "warning: \(path) is mapped shared; changes that processes outside the recording make to it are not recorded, and replay will not see them")
     }
 
+    /// Whether a thread stopped for `signal` with `registers` is still where it was last resumed.
+    /// Equal registers alone do not show it: a loop can come back to them (python3's interpreter
+    /// does, its state in memory). It holds for a signal already queued at the resume (the kernel
+    /// delivers those before any user instruction), and after a syscall through the page's traced
+    /// slot: only that syscall leads there, and each one is an event.
+    func ranNoUserCodeSinceResume(_ task: RecordedTask, _ registers: Registers, _ signal: SignalNumber) -> Bool {
+        guard registers == task.registersAtResume else { return false }
+        return task.signalsQueuedAtResume & signal.maskBit != 0 || registers.rip == SyscallBufferLayout.tracedSlot + 2
+    }
+
     /// Records a signal-delivery-stop. Returns the stop that came in place of the step into a
     /// handler (another signal), which is handled next.
     func signalStop(_ task: RecordedTask, _ signal: SignalNumber) throws -> Stop? {
@@ -182,8 +192,7 @@ extension Recorder {
         }
         let position: SignalPosition
         let afterBufferedCall = try isJustAfterBufferedSyscall(task, registers)
-        let afterPreviousEvent = afterBufferedCall
-            || (registers == task.registersAtResume && task.signalsQueuedAtResume & signal.maskBit != 0)
+        let afterPreviousEvent = afterBufferedCall || ranNoUserCodeSinceResume(task, registers, signal)
         if !isFault && !afterPreviousEvent, try isInBufferingCode(task, rip: registers.rip) {
             // Delivered once the thread is out of it. No event here, so no flush either: replay
             // checks a flush at the stop of the event that follows it.

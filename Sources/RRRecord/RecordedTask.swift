@@ -34,11 +34,8 @@ final class RecordedTask {
     var pendingEntry: Recorder.PendingSyscall?
     /// The signal to deliver when the task is next resumed (set at a signal-delivery-stop).
     var pendingSignal: Int32 = 0
-    /// Registers when the task was last resumed, and the signals queued for it then: a signal
-    /// stop with these registers is at the previous event's point only for a signal already
-    /// queued (delivered before any user instruction). A loop can come back to the same
-    /// registers (python3's interpreter does, its state in memory), so equal registers alone
-    /// do not show that no user code ran.
+    /// Registers when the task was last resumed, and the signals queued for it then, to tell
+    /// whether it ran user code since (`Recorder.ranNoUserCodeSinceResume`).
     var registersAtResume: Registers?
     var signalsQueuedAtResume: UInt64 = 0
     /// This stop made no event (a signal dropped or deferred): resumed from it, the thread goes
