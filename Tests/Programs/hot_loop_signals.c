@@ -8,10 +8,10 @@
  * counter kept in memory whose loop leaves every register as it found it at its head (as an
  * interpreter's loop keeps its state in heap objects: only the memory the registers point at
  * tells the visits apart). The handler folds the interrupted general-purpose registers and flags
- * and the memory counter into a digest and counts samples per loop; main prints them with the loops' results, which
- * are checked against a run without the timer. Replay must deliver each SIGPROF at the same
- * instruction of the same iteration, and must find it quickly (the replayer's search
- * trampoline: a debug-register trap at each visit would take minutes). */
+ * and the memory counter into a digest and counts samples per loop; main prints them with the
+ * loops' results, which are checked against a run without the timer. Replay must deliver each
+ * SIGPROF at the same instruction of the same iteration, and must find it quickly (the
+ * replayer's search trampoline: a debug-register trap at each visit would take minutes). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>

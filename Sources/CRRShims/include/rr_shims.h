@@ -108,9 +108,10 @@ rr_shim_result rr_shim_wait_timeout(pid_t pid, int *status, int64_t timeout_ns);
 rr_shim_result rr_shim_event_message(pid_t pid, unsigned long *message);
 
 /// PTRACE_GETSIGMASK / PTRACE_SETSIGMASK (the tracee's blocked-signal mask, 64 bits).
-rr_shim_result rr_shim_queued_signals(pid_t pid, uint64_t *mask);
 rr_shim_result rr_shim_get_sigmask(pid_t pid, uint64_t *mask);
 rr_shim_result rr_shim_set_sigmask(pid_t pid, uint64_t mask);
+/// PTRACE_PEEKSIGINFO over the thread's and the process's queues: the queued signals as a mask.
+rr_shim_result rr_shim_queued_signals(pid_t pid, uint64_t *mask);
 
 /// kill(pid, sig) with errno captured.
 rr_shim_result rr_shim_kill(pid_t pid, int sig);
