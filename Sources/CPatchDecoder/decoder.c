@@ -4,6 +4,11 @@
 
 #include <Zydis/Zydis.h>
 
+/* Every decoder here reads x86-64 user code: 64-bit mode, 64-bit stack. */
+static int long_mode_decoder(ZydisDecoder *decoder) {
+    return ZYAN_SUCCESS(ZydisDecoderInit(decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64));
+}
+
 static int touches_rax(const ZydisDecodedInstruction *instruction, const ZydisDecodedOperand *operands) {
     for (int i = 0; i < instruction->operand_count; i++) {
         const ZydisDecodedOperand *operand = &operands[i];
@@ -15,7 +20,7 @@ static int touches_rax(const ZydisDecodedInstruction *instruction, const ZydisDe
 
 int rr_loads_syscall_number(const uint8_t *before, size_t length, uint32_t number) {
     ZydisDecoder decoder;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    if (!long_mode_decoder(&decoder)) return 0;
     for (size_t back = 2; back <= length && back <= 32; back++) {
         const uint8_t *start = before + length - back;
         int is_load = (back >= 5 && start[0] == 0xb8 && (uint32_t)(start[1] | start[2] << 8 | start[3] << 16 | (uint32_t)start[4] << 24) == number)
@@ -44,7 +49,7 @@ int rr_loads_syscall_number(const uint8_t *before, size_t length, uint32_t numbe
 
 size_t rr_movable_length(const uint8_t *code, size_t available, size_t needed) {
     ZydisDecoder decoder;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    if (!long_mode_decoder(&decoder)) return 0;
     size_t length = 0;
     while (length < needed) {
         ZydisDecodedInstruction instruction;
@@ -66,7 +71,7 @@ size_t rr_movable_length(const uint8_t *code, size_t available, size_t needed) {
 
 int rr_random_instruction_at(const uint8_t *code, size_t length, size_t offset) {
     ZydisDecoder decoder;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    if (!long_mode_decoder(&decoder)) return 0;
     size_t position = 0;
     while (position < offset) {
         ZydisDecodedInstruction instruction;
@@ -119,7 +124,7 @@ static size_t relocate_call(const ZydisDecodedInstruction *instruction, const ui
         ZydisDecoder decoder;
         ZydisDecodedInstruction full;
         ZydisDecodedOperand operands[ZYDIS_MAX_OPERAND_COUNT];
-        if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))
+        if (!long_mode_decoder(&decoder)
             || !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, bytes, instruction->length, &full, operands)))
             return 0;
         for (int i = 0; i < full.operand_count; i++) {
@@ -158,7 +163,7 @@ static size_t relocate_call(const ZydisDecodedInstruction *instruction, const ui
 size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t from, uint64_t to, size_t needed,
                                 uint8_t *out, size_t capacity, size_t *written) {
     ZydisDecoder decoder;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    if (!long_mode_decoder(&decoder)) return 0;
     size_t covered = 0, used = 0;
     while (covered < needed) {
         ZydisDecodedInstruction instruction;
@@ -237,7 +242,7 @@ size_t rr_relocate_instructions(const uint8_t *code, size_t available, uint64_t 
 
 int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, uint64_t from, uint64_t to) {
     ZydisDecoder decoder;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    if (!long_mode_decoder(&decoder)) return 0;
     size_t position = 0;
     int starts_at_from = 0, indirect = 0;
     while (position < length) {
@@ -263,7 +268,7 @@ int rr_no_branch_into(const uint8_t *function, size_t length, uint64_t address, 
 
 size_t rr_referenced_addresses(const uint8_t *function, size_t length, uint64_t address, uint64_t *out, size_t capacity) {
     ZydisDecoder decoder;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    if (!long_mode_decoder(&decoder)) return 0;
     size_t position = 0, count = 0;
     while (position < length) {
         ZydisDecodedInstruction instruction;
@@ -288,7 +293,7 @@ size_t rr_referenced_addresses(const uint8_t *function, size_t length, uint64_t 
 
 size_t rr_nop_length(const uint8_t *code, size_t available) {
     ZydisDecoder decoder;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    if (!long_mode_decoder(&decoder)) return 0;
     size_t length = 0;
     while (length < available) {
         ZydisDecodedInstruction instruction;
@@ -301,7 +306,7 @@ size_t rr_nop_length(const uint8_t *code, size_t available) {
 
 uint64_t rr_lead_in_start(const uint8_t *function, size_t length, uint64_t address, uint64_t point, size_t needed) {
     ZydisDecoder decoder;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    if (!long_mode_decoder(&decoder)) return 0;
     enum { kept = 16 };
     uint64_t starts[kept];  /* the latest instruction starts since the last that does not fall through */
     size_t count = 0, position = 0;
@@ -348,7 +353,7 @@ uint64_t rr_lead_in_start(const uint8_t *function, size_t length, uint64_t addre
 
 size_t rr_branch_targets(const uint8_t *function, size_t length, uint64_t address, uint64_t *out, size_t capacity) {
     ZydisDecoder decoder;
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return 0;
+    if (!long_mode_decoder(&decoder)) return 0;
     size_t position = 0, count = 0;
     while (position < length) {
         ZydisDecodedInstruction instruction;
