@@ -12,6 +12,10 @@ func monotonicNanoseconds() -> Int64 {
     return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
 }
 
+/// The trace-writer ended before reading anything: it could not start (a bad output path, a bad
+/// setting) and has said why on stderr, so the supervisor ends without a second message.
+public struct TraceWriterDidNotStart: Error {}
+
 /// Where the supervisor sends protocol messages: the pipe to the trace-writer.
 public final class PipeSink {
     private let output: FileDescriptor
@@ -50,6 +54,7 @@ public final class PipeSink {
         do {
             _ = try output.writeAll(buffer.bytes)
         } catch let error as Errno {
+            if bytesSent == 0 && error == .brokenPipe { throw TraceWriterDidNotStart() }
             throw RRError.system(call: "write to the trace-writer", errno: error.rawValue,
                                  detail: "the trace-writer is gone")
         }

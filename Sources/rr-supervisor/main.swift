@@ -74,6 +74,8 @@ struct Supervisor: ParsableCommand {
             throw ExitCode(status)
         } catch let error as RRError {
             fail(error)
+        } catch is TraceWriterDidNotStart {
+            throw ExitCode(1)
         }
     }
 }
