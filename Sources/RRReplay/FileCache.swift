@@ -13,16 +13,19 @@ import Glibc
 /// trace's. The copy of ld.so is named inside the executable's PT_INTERP, which has the length of
 /// the original path (27 bytes for /lib64/ld-linux-x86-64.so.2), so it lives in a second private
 /// directory with a short name, /tmp/.rrs-UID; if someone else holds that name, a fresh
-/// directory made for this replay (and removed after it) takes its place.
+/// directory made for this replay (and removed after it) takes its place. The cache's size is
+/// bounded (CacheBudget); while the replay runs no other process trims it.
 final class FileCache {
     let directory: String
+    private let budget: CacheBudget
     private let interpreterDirectory: String
     private let interpreterDirectoryIsTemporary: Bool
     private var known: Set<ContentHash> = []
 
-    init(directory: String, interpreterDirectory short: String) throws {
+    init(directory: String, limit: UInt64, interpreterDirectory short: String) throws {
         self.directory = directory
         try PrivateDirectory.prepare(directory)
+        budget = CacheBudget(directory: directory, limit: limit, usingEntries: true)
         if mkdir(short, 0o700) != 0 && errno != EEXIST {
             throw RRError.system(call: "mkdir", errno: errno, detail: short)
         }
@@ -41,6 +44,10 @@ final class FileCache {
     }
 
     func path(for hash: ContentHash) -> String { "\(directory)/\(hash.hex)" }
+
+    /// Accounts for the files this replay added, trimming the cache if that is due, and lets other
+    /// processes trim it: the replay must not use the cache after this.
+    func finish() { budget.finish() }
 
     /// Stores file content from the trace after checking it against its hash.
     func store(hash: ContentHash, bytes: [UInt8]) throws {
@@ -121,7 +128,10 @@ final class FileCache {
     /// if it is ours and identical; anything else is replaced atomically (temporary name, then
     /// rename). The files are executable by their owner only.
     private func writeUnlessPresent(_ path: String, _ bytes: [UInt8]) throws {
-        if let present = Self.readIfOurs(path), present.hasSameBytes(as: bytes) { return }
+        if let present = Self.readIfOurs(path), present.hasSameBytes(as: bytes) {
+            CacheBudget.touch(path)
+            return
+        }
         let temporary = "\(path).\(getpid()).tmp"
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o700)
@@ -140,6 +150,7 @@ final class FileCache {
         }
         close(fd)
         if rename(temporary, path) != 0 { throw RRError.system(call: "rename", errno: errno, detail: path) }
+        budget.added(bytes.count)
     }
 
     /// The content of `path` if it is a regular file (not a symlink) that this user owns and no

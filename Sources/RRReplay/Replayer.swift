@@ -15,6 +15,8 @@ public final class Replayer {
         public var cpu: Int32 = 0
         /// Where the trace's files are written out to be executed and mapped (private to the user).
         public var cacheDirectory = PrivateDirectory.userCache("replay")
+        /// The size the cache directory is trimmed to after a replay (CacheBudget).
+        public var cacheLimit = CacheBudget.defaultLimit
         /// Where copies of ld.so go: a path short enough to fit in an executable's PT_INTERP.
         public var interpreterDirectory = "/tmp/.rrs-\(geteuid())"
         public init() {}
@@ -55,12 +57,16 @@ public final class Replayer {
         self.debugger = debugger
     }
 
+    /// Ends this replay's use of the cache directory (its size is checked then, and trimmed if
+    /// due); call it when the replay is over.
+    public func releaseCache() { files.finish() }
+
     /// The event being replayed, to say where a debugging session ended.
     public var eventIndex: UInt64 { events.index }
 
     public init(reader: StreamReader, options: Options) throws {
         self.options = options
-        self.files = try FileCache(directory: options.cacheDirectory, interpreterDirectory: options.interpreterDirectory)
+        self.files = try FileCache(directory: options.cacheDirectory, limit: options.cacheLimit, interpreterDirectory: options.interpreterDirectory)
         self.shared = SharedMappings(directory: options.cacheDirectory)
         self.events = try EventSource(reader: reader, files: files)
         if let recorded = events.header?.cpuModel, recorded != MachineInfo.cpuModel {

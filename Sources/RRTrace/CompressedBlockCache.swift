@@ -10,15 +10,17 @@ import Glibc
 /// does for a short program; their blocks come out the same each time, so they are compressed
 /// once. A file holds one block's stored bytes after their CRC-32; it is named by the content's
 /// hash, the compression and its level, the block's index and raw size. A damaged or unreadable
-/// entry is ignored (the block is compressed again); the cache never makes a trace differ.
+/// entry is ignored (the block is compressed again); the cache never makes a trace differ. Its
+/// size is bounded (CacheBudget).
 public final class CompressedBlockCache {
     let directory: String
+    private let budget: CacheBudget
     /// Contents smaller than this are not worth a file of their own.
     public static let minimumContent = 32 * 1024
 
     /// Nil (no cache, with a warning) when `directory` cannot be made private to this user: blocks
     /// planted by someone else would go into this user's traces.
-    public init?(directory: String) {
+    public init?(directory: String, limit: UInt64) {
         do {
             try PrivateDirectory.prepare(directory)
         } catch {
@@ -26,7 +28,11 @@ public final class CompressedBlockCache {
             return nil
         }
         self.directory = directory
+        budget = CacheBudget(directory: directory, limit: limit, usingEntries: false)
     }
+
+    /// Accounts for the blocks this recording added, trimming the cache if that is due.
+    public func finish() { budget.finish() }
 
     func path(hash: ContentHash, compression: StreamFormat.Compression, index: Int, rawSize: Int) -> String {
         "\(directory)/\(hash.hex)-\(compression.name)\(compression.level)-\(index)-\(rawSize)"
@@ -35,7 +41,9 @@ public final class CompressedBlockCache {
     func load(_ path: String) -> [UInt8]? {
         guard let bytes = try? readWholeFile(path), bytes.count >= 4 else { return nil }
         let stored = Array(bytes[4...])
-        return bytes.loadLittleEndian(UInt32.self, at: 0) == Deflate.crc32(stored) ? stored : nil
+        guard bytes.loadLittleEndian(UInt32.self, at: 0) == Deflate.crc32(stored) else { return nil }
+        CacheBudget.touch(path)
+        return stored
     }
 
     func save(_ stored: [UInt8], to path: String) {
@@ -45,7 +53,7 @@ public final class CompressedBlockCache {
         let data = withUnsafeBytes(of: Deflate.crc32(stored).littleEndian) { Array($0) } + stored
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        if written == data.count { rename(temporary, path) } else { unlink(temporary) }
+        if written == data.count && rename(temporary, path) == 0 { budget.added(data.count) } else { unlink(temporary) }
     }
 
     private func readWholeFile(_ path: String) throws -> [UInt8] {

@@ -49,8 +49,10 @@ struct ReplayCommand: ParsableCommand {
             let reader = try StreamReader.open(trace, partial: partial)
             var options = Replayer.Options()
             options.cpu = cpu
+            options.cacheLimit = try CacheBudget.limitFromEnvironment()
             if let directory = getenv("RR_SWIFT_INTERPRETER_CACHE") { options.interpreterDirectory = String(cString: directory) }
             let replayer = try Replayer(reader: reader, options: options)
+            defer { replayer.releaseCache() }
             if let server, let port = Self.serverPort(server) {
                 let listener = try GdbListener(port: port)
                 // One line, read by scripts (and rr-launch) to know where to connect.

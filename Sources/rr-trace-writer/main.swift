@@ -42,6 +42,7 @@ struct TraceWriter: ParsableCommand {
             if status < 0 { reportError(tool: "rr-trace-writer", "warning: could not leave CPU \(avoidCpu) to the program: \(String(cString: strerror(-status)))") }
         }
         do {
+            let cacheLimit = try CacheBudget.limitFromEnvironment()
             let fd: FileDescriptor
             if output == "-" {
                 fd = .standardOutput
@@ -55,7 +56,9 @@ struct TraceWriter: ParsableCommand {
                 throw RRError.usage("unknown compression \(compression) (expected zlib or zstd)")
             }
             let writer = try StreamWriter(output: fd, compression: codec)
-            let pump = MessagePump(input: .standardInput, writer: writer, cache: blockCache.flatMap { CompressedBlockCache(directory: $0) })
+            let cache = blockCache.flatMap { CompressedBlockCache(directory: $0, limit: cacheLimit) }
+            defer { cache?.finish() }
+            let pump = MessagePump(input: .standardInput, writer: writer, cache: cache)
             let complete: Bool
             do {
                 complete = try pump.run()

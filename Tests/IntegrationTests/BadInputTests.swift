@@ -33,6 +33,22 @@ import Testing
         Self.expectOneLineError(try Harness.run([Harness.launcher, "record"]), containing: "needs a program")
     }
 
+    /// A trace that cannot be created, and a cache limit that is not a size: the trace-writer says
+    /// why, alone (the supervisor, left without a writer, adds nothing), and no trace is left.
+    @Test func traceWriterThatCannotStartSaysWhyOnce() throws {
+        let directory = try TemporaryDirectory()
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "record", "-o", "/no/such/directory/t.rrt", "--", "true"]),
+                                containing: "create /no/such/directory/t.rrt failed: No such file or directory")
+        let trace = directory.url.appendingPathComponent("t.rrt")
+        let badLimit = ["RR_SWIFT_CACHE_LIMIT": "lots"]
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "record", "-o", trace.path, "--", "true"], environment: badLimit),
+                                containing: "RR_SWIFT_CACHE_LIMIT=lots is not a size")
+        #expect(!FileManager.default.fileExists(atPath: trace.path))
+        let good = try Self.goodTrace(in: directory)
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "replay", "-a", good.path], environment: badLimit),
+                                containing: "RR_SWIFT_CACHE_LIMIT=lots is not a size")
+    }
+
     /// A program that cannot be executed names the kernel's reason: here a file still open for
     /// writing (ETXTBSY), which the child reports from its failed execve.
     @Test func programOpenForWritingIsRefusedWithTheReason() throws {

@@ -117,6 +117,48 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: setup.marker.path), "the planted program ran")
     }
 
+    /// Space on disk of a cache directory's entries (its lock and counter files aside).
+    static func cacheUsage(_ directory: URL) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.reduce(0) { total, name in
+            var info = stat()
+            return lstat(directory.appendingPathComponent(name).path, &info) == 0 ? total + Int(info.st_blocks) * 512 : total
+        }
+    }
+
+    /// RR_SWIFT_CACHE_LIMIT bounds each cache directory: after recording and replaying programs
+    /// whose files fill more than the limit (as they do without it), each cache holds at most the
+    /// limit, and a trace whose files were trimmed away replays again from what it carries.
+    @Test func cachesKeepWithinTheirLimit() throws {
+        let scratch = try TemporaryDirectory()
+        let limit = 1 << 20
+        let commands = [["/usr/bin/python3", "-c", "pass"], ["ls", "/"]]
+        var traces: [URL] = []
+        for (home, environment) in [("default", [:]), ("limited", ["RR_SWIFT_CACHE_LIMIT": "1M"])] {
+            let cacheHome = scratch.url.appendingPathComponent(home)
+            var environment = environment
+            environment["XDG_CACHE_HOME"] = cacheHome.path
+            let caches = ["blocks", "replay"].map { cacheHome.appendingPathComponent("rr-swift/\($0)") }
+            for (index, command) in commands.enumerated() {
+                let trace = scratch.url.appendingPathComponent("\(home)-\(index).rrt")
+                let recorded = try Harness.run([Harness.launcher, "record", "-o", trace.path, "--"] + command, environment: environment)
+                #expect(recorded.status == 0, "\(recorded.stderrText)")
+                let replayed = try Harness.run([Harness.launcher, "replay", "-a", trace.path], environment: environment)
+                #expect(replayed.status == 0 && replayed.stdout == recorded.stdout, "\(replayed.stderrText)")
+                if home == "limited" {
+                    for cache in caches { #expect(Self.cacheUsage(cache) <= limit, "\(cache.lastPathComponent) holds \(Self.cacheUsage(cache)) bytes") }
+                    traces.append(trace)
+                }
+            }
+            if home == "default" {
+                for cache in caches { #expect(Self.cacheUsage(cache) > limit, "the programs' files fit in the limit: \(cache.path)") }
+            }
+        }
+        let again = try Harness.run([Harness.launcher, "replay", "-a", traces[0].path],
+                                    environment: ["XDG_CACHE_HOME": scratch.url.appendingPathComponent("limited").path, "RR_SWIFT_CACHE_LIMIT": "1M"])
+        #expect(again.status == 0, "\(again.stderrText)")
+    }
+
     /// Traces hold all the program read: the trace, its directory and the block cache are the user's alone.
     @Test func tracesAndCachesArePrivate() throws {
         let scratch = try TemporaryDirectory()
