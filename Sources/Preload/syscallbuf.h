@@ -1,6 +1,6 @@
 /* The layout shared by the preload library (which writes it), the supervisor (which flushes it
  * into the trace) and the replayer (which refills it). protocol/README.md describes it for
- * independent readers; Sources/RRCore/SyscallBufferLayout.swift mirrors these numbers. */
+ * independent readers; SyscallBufferLayout in Sources/RRCore/SyscallBufferEvents.swift mirrors these numbers. */
 #ifndef RR_SYSCALLBUF_H
 #define RR_SYSCALLBUF_H
 
@@ -36,6 +36,9 @@ struct rr_buffer_header {
     uint32_t reserved[14];
 };
 #define RR_BUFFER_HEADER_SIZE 64
+#define RR_BUFFER_BUSY_OFFSET 4 /* the supervisor reads `busy` alone */
+_Static_assert(sizeof(struct rr_buffer_header) == RR_BUFFER_HEADER_SIZE, "buffer header size");
+_Static_assert(__builtin_offsetof(struct rr_buffer_header, busy) == RR_BUFFER_BUSY_OFFSET, "busy word offset");
 #define RR_RECORDS_SIZE (256 * 1024 - RR_BUFFER_HEADER_SIZE)
 #define RR_SHADOW_OFFSET (256 * 1024)
 #define RR_BUFFER_MAPPING_SIZE (512 * 1024)

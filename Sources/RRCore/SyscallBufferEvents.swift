@@ -81,6 +81,8 @@ public enum SyscallBufferLayout {
     public static let replayedSlot: UInt64 = pageAddress + 96
     public static let pageImageSize = 128
     public static let headerSize: UInt64 = 64
+    /// The header's `busy` word: set while the library makes a buffered call.
+    public static let busyOffset: UInt64 = 4
     public static let recordsSize: UInt64 = 256 * 1024 - 64
     public static let shadowOffset: UInt64 = 256 * 1024
     /// The recorder's scratch area (64 slots of 256 KiB), mapped in recorded processes only. Far

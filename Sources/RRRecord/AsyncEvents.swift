@@ -39,6 +39,22 @@ extension Recorder {
         return library.codeRange?.contains(rip) ?? false
     }
 
+    /// Whether a signal deferred in the buffering code can be delivered in the syscall `task` is
+    /// entering at `rip`: one outside that code, or one the library makes through the page's
+    /// traced slot while no buffered call is half made (the header's busy word clear; a buffered
+    /// call that blocked goes on in that slot with it set). The library's own traced calls (every
+    /// call it does not buffer, the flush of a full buffer, a thread's set-up) come with no record
+    /// in the making, as at any traced call; without this a thread making only such calls
+    /// (`yes > /dev/null`: writes to stdout stay traced) kept its signal deferred.
+    func canDeliverDeferredSignal(_ task: RecordedTask, enteringSyscallAt rip: UInt64) throws -> Bool {
+        if rip == SyscallBufferLayout.tracedSlot + 2 {
+            guard let base = task.buffer else { return true }
+            let busy = try task.tracee.readMemory(at: base + SyscallBufferLayout.busyOffset, count: 4)
+            return busy.loadLittleEndian(UInt32.self, at: 0) == 0
+        }
+        return try !isInBufferingCode(task, rip: rip)
+    }
+
     /// The length of the next time slice: the configured one, or in chaos mode a random one
     /// between 0.1 ms and a tenth of it (log-uniform: most are short, some long).
     func nextTimeSlice() -> Int64 {
@@ -83,6 +99,8 @@ extension Recorder {
     func raiseDeferredSignal(_ task: RecordedTask) {
         guard let deferred = task.deferredSignal else { return }
         task.deferredSignal = nil
+        if let since = task.deferredAtEvent { longestDeferral = max(longestDeferral, eventCount - since) }
+        task.deferredAtEvent = nil
         task.raisedAgain = deferred
         task.registersAtResume = nil
         _ = rr_shim_tgkill(task.process.leader.rawValue, task.tid.rawValue, deferred.signal.rawValue)

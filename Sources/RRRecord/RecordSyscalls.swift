@@ -25,7 +25,7 @@ extension Recorder {
                                                madeAgainAfterStop: true)
             return
         }
-        if task.deferredSignal != nil, try !isInBufferingCode(task, rip: registers.rip) {
+        if task.deferredSignal != nil, try canDeliverDeferredSignal(task, enteringSyscallAt: registers.rip) {
             // Delivered in this call, as if it had come during it (it cuts the call short the way
             // it would natively), rather than by a stop that could come while the call sleeps.
             raiseDeferredSignal(task)
@@ -197,6 +197,8 @@ extension Recorder {
             // Delivered once the thread is out of it. No event here, so no flush either: replay
             // checks a flush at the stop of the event that follows it.
             task.deferredSignal = (signal, siginfo)
+            task.deferredAtEvent = eventCount
+            deferredSignalCount += 1
             task.pendingSignal = 0
             task.stoppedWithoutEvent = true
             return nil

@@ -81,6 +81,8 @@ final class RecordedTask {
     /// it; then raised again (`raisedAgain`) and given back its siginfo at its delivery stop.
     var deferredSignal: (signal: SignalNumber, siginfo: [UInt8])?
     var raisedAgain: (signal: SignalNumber, siginfo: [UInt8])?
+    /// The event count when a signal of the thread's own code was deferred (statistics).
+    var deferredAtEvent: UInt64?
 
     init(tracee: Tracee, process: RecordedProcess, awaitingInitialStop: Bool) {
         self.tracee = tracee

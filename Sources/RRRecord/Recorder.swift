@@ -72,6 +72,9 @@ public final class Recorder {
     var stopCount = 0
     var bufferedSyscallCount = 0
     var waitTimeouts = 0
+    /// Signals held back in the buffering code, and the most events one waited to be delivered.
+    var deferredSignalCount = 0
+    var longestDeferral: UInt64 = 0
 
     public init(sink: PipeSink, options: Options) {
         self.sink = sink
@@ -118,7 +121,7 @@ public final class Recorder {
             try sink.send(.end(TraceEnd(eventCount: eventCount, exitStatus: mainStatus, error: "")))
             try sink.flush()
             if options.printsStatistics {
-                reportError(tool: "rr-supervisor", "statistics: \(stopCount) ptrace stops, \(eventCount) events, \(bufferedSyscallCount) buffered syscalls, \(preemptionCount) preemptions, \(waitTimeouts) waits timed out")
+                reportError(tool: "rr-supervisor", "statistics: \(stopCount) ptrace stops, \(eventCount) events, \(bufferedSyscallCount) buffered syscalls, \(preemptionCount) preemptions, \(waitTimeouts) waits timed out, \(deferredSignalCount) signals deferred (longest \(longestDeferral) events)")
             }
             return mainStatus
         } catch {

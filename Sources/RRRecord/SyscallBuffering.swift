@@ -77,7 +77,7 @@ extension Recorder {
         guard let base = task.buffer else { return }
         let header = try task.tracee.readMemory(at: base, count: 8)
         let recorded = header.loadLittleEndian(UInt32.self, at: 0)
-        let busy = header.loadLittleEndian(UInt32.self, at: 4) != 0
+        let busy = header.loadLittleEndian(UInt32.self, at: Int(SyscallBufferLayout.busyOffset)) != 0
         // The library has finished the call that blocked (a signal handler ran, and the call
         // ended in EINTR instead of being restarted): it is no longer going on in the traced slot.
         if !busy { task.inBlockedBufferedCall = false }

@@ -68,6 +68,16 @@ import Testing
         #expect(recording.userSpaceSignals >= minimum, "\(program): only \(recording.userSpaceSignals) signals landed in user code")
     }
 
+    /// A thread whose only syscall goes through the syscall page's traced slot gets a signal
+    /// deferred in the buffering code at its next syscall (the program waits for each of its
+    /// alarms: a signal kept back makes the recording run into the test's time limit).
+    @Test("a signal deferred in the buffering code is delivered at the next traced call")
+    func deferredSignalAtTracedCall() throws {
+        let recording = try Self.recordAndReplay([Self.program("traced_calls_signals")])
+        #expect(recording.record.status == 0, "\(recording.record.stderrText.suffix(300))")
+        #expect(recording.record.stdoutText.hasPrefix("200 rounds, "), "\(recording.record.stdoutText)")
+    }
+
     // MARK: preemption and chaos mode (points 2 and 3)
 
     @Test("a spin lock between threads completes when its holder is preempted")

@@ -62,7 +62,7 @@ import Testing
         #expect(Self.diskUsage(of: directory) <= limit)
         // Add entries past the limit, counting less than an eighth of it: no trim yet.
         for index in 8..<12 {
-            FileManager.default.createFile(atPath: "\(directory)/entry-\(index)", contents: Data(count: 64 << 10))
+            #expect(FileManager.default.createFile(atPath: "\(directory)/entry-\(index)", contents: Data(count: 64 << 10)))
         }
         #expect(Self.diskUsage(of: directory) > limit)
         let small = CacheBudget(directory: directory, limit: limit, usingEntries: false)
