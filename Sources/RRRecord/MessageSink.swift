@@ -12,10 +12,6 @@ func monotonicNanoseconds() -> Int64 {
     return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
 }
 
-/// The trace-writer ended before reading anything: it could not start (a bad output path, a bad
-/// setting) and has said why on stderr, so the supervisor ends without a second message.
-public struct TraceWriterDidNotStart: Error {}
-
 /// Where the supervisor sends protocol messages: the pipe to the trace-writer.
 public final class PipeSink {
     private let output: FileDescriptor
@@ -41,14 +37,8 @@ public final class PipeSink {
 
     private var lastFlush = monotonicNanoseconds()
 
-    /// Messages framed, and how many of them the writer has been handed: only the header (the
-    /// first message) can have gone out before the writer ended when it could not start.
-    private var messagesFramed = 0
-    private var messagesHandedOn = 0
-
     public func send(_ message: Message) throws {
         message.frame(into: &buffer)
-        messagesFramed += 1
         // Hand messages on at least every 20 ms, so that whatever kills the supervisor leaves
         // the writer holding all but the last few milliseconds of the recording.
         if buffer.count >= Self.flushThreshold || monotonicNanoseconds() - lastFlush > Self.flushInterval { try flush() }
@@ -60,12 +50,10 @@ public final class PipeSink {
         do {
             _ = try output.writeAll(buffer.bytes)
         } catch let error as Errno {
-            if messagesHandedOn <= 1 && error == .brokenPipe { throw TraceWriterDidNotStart() }
             throw RRError.system(call: "write to the trace-writer", errno: error.rawValue,
                                  detail: "the trace-writer is gone")
         }
         bytesSent += UInt64(buffer.count)
-        messagesHandedOn = messagesFramed
         // A large message (a whole file, a big read) does not keep its storage for the rest of the recording.
         if buffer.count > 4 * Self.flushThreshold { buffer = ByteWriter(capacity: Self.flushThreshold) } else { buffer.removeAll() }
         lastFlush = monotonicNanoseconds()

@@ -74,8 +74,6 @@ struct Supervisor: ParsableCommand {
             throw ExitCode(status)
         } catch let error as RRError {
             fail(error)
-        } catch is TraceWriterDidNotStart {
-            throw ExitCode(1)
         }
     }
 }

@@ -30,7 +30,19 @@ struct TraceWriter: ParsableCommand {
     @Option(name: .customLong("report-peak-rss"), help: "At exit, append \"rr-trace-writer KIB\" (peak resident memory) to this file.")
     var reportPeakRss: String?
 
+    @Flag(name: .customLong("check-settings"), help: "Check the settings taken from the environment (RR_SWIFT_CACHE_LIMIT), then exit.")
+    var checkSettings = false
+
     func run() throws {
+        if checkSettings {
+            do {
+                _ = try CacheBudget.limitFromEnvironment()
+                return
+            } catch let error as RRError {
+                reportError(tool: "rr-trace-writer", "\(error)")
+                throw ExitCode(1)
+            }
+        }
         if let reportPeakRss { PeakMemoryReport.atExit(tool: "rr-trace-writer", appendingTo: reportPeakRss) }
         // The writer ends at the end of its input, whatever stops the recording: Ctrl-C, or
         // timeout(1) signalling its whole group, must not cut the trace short of its final block.

@@ -33,12 +33,13 @@ import Testing
         Self.expectOneLineError(try Harness.run([Harness.launcher, "record"]), containing: "needs a program")
     }
 
-    /// A trace that cannot be created, and a cache limit that is not a size: the trace-writer says
-    /// why, alone (the supervisor, left without a writer, adds nothing), and no trace is left.
+    /// A trace that cannot be created, and a cache limit that is not a size, are refused before
+    /// the recording starts, in one line (not also the supervisor's word that the writer is gone);
+    /// no trace is left.
     @Test func traceWriterThatCannotStartSaysWhyOnce() throws {
         let directory = try TemporaryDirectory()
         Self.expectOneLineError(try Harness.run([Harness.launcher, "record", "-o", "/no/such/directory/t.rrt", "--", "true"]),
-                                containing: "create /no/such/directory/t.rrt failed: No such file or directory")
+                                containing: "cannot create the trace /no/such/directory/t.rrt: No such file or directory")
         let trace = directory.url.appendingPathComponent("t.rrt")
         let badLimit = ["RR_SWIFT_CACHE_LIMIT": "lots"]
         Self.expectOneLineError(try Harness.run([Harness.launcher, "record", "-o", trace.path, "--", "true"], environment: badLimit),
