@@ -64,6 +64,7 @@ let package = Package(
         .executableTarget(name: "rr-fuzz-events", dependencies: ["RRFuzzTargets"]),
         .testTarget(name: "RRCoreTests", dependencies: ["RRCore", "CPatchDecoder"]),
         .testTarget(name: "RRGdbTests", dependencies: ["RRGdb"]),
+        .testTarget(name: "RRPtraceTests", dependencies: ["RRPtrace"]),
         .testTarget(name: "RRTraceTests", dependencies: ["RRTrace", "RRCore", "RRFuzzTargets"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "RRTrace", "RRCore", .product(name: "SystemPackage", package: "swift-system"),

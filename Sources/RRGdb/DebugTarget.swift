@@ -10,9 +10,9 @@ public protocol DebugTarget: AnyObject {
     /// ends, none if the first byte is unreadable. Software breakpoints do not show: gdb expects
     /// the server to hide the ones it inserted.
     func readMemory(of thread: Int32, at address: UInt64, count: Int) -> [UInt8]
-    /// Whether the breakpoint could be inserted (or removed).
-    func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool
-    func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool
+    /// Whether the breakpoint, or the watchpoint on `length` bytes, could be inserted (or removed).
+    func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: Int) -> Bool
+    func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: Int) -> Bool
     /// The contents of a qXfer object other than `features` (`auxv`, `exec-file`), or nil if
     /// the target has none.
     func object(_ name: String, annex: String) -> [UInt8]?

@@ -8,6 +8,8 @@ public final class GdbSession {
         case signal(Int32)
         case softwareBreakpoint
         case hardwareBreakpoint
+        /// A watchpoint of this kind on the data at `address` (where gdb set it) was triggered.
+        case watchpoint(BreakpointKind, address: UInt64)
     }
 
     /// A point the debugger is told about.
@@ -78,6 +80,9 @@ public final class GdbSession {
             case .signal(let signal): reply = "T" + Hex.encode([UInt8(truncatingIfNeeded: signal)]) + reply.dropFirst(3)
             case .softwareBreakpoint: reply += "swbreak:;"
             case .hardwareBreakpoint: reply += "hwbreak:;"
+            case let .watchpoint(kind, address):
+                let name = kind == .readWatchpoint ? "rwatch" : kind == .accessWatchpoint ? "awatch" : "watch"
+                reply += "\(name):\(String(address, radix: 16));"
             }
             return reply
         case let .exited(status):
@@ -130,12 +135,10 @@ public final class GdbSession {
         case .writeRegisters, .writeRegister, .writeMemory:
             // A write would change the recorded execution (diversions are not provided yet).
             try channel.send(Self.argumentError)
-        case let .insertBreakpoint(kind, address):
-            try channel.send(target.insertBreakpoint(kind, at: address) ? "OK" : Self.argumentError)
-        case let .removeBreakpoint(kind, address):
-            try channel.send(target.removeBreakpoint(kind, at: address) ? "OK" : Self.argumentError)
-        case .unsupportedBreakpoint:
-            try channel.send("")
+        case let .insertBreakpoint(kind, address, length):
+            try channel.send(target.insertBreakpoint(kind, at: address, length: length) ? "OK" : Self.argumentError)
+        case let .removeBreakpoint(kind, address, length):
+            try channel.send(target.removeBreakpoint(kind, at: address, length: length) ? "OK" : Self.argumentError)
         case .resume(let action, _):
             return try resume(action, thread: resumeThread)
         case .vContQuery:

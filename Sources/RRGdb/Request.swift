@@ -11,10 +11,16 @@ public enum ThreadSelector: Equatable {
     }
 }
 
-/// The breakpoint kinds of `Z`/`z`: 0 is a software breakpoint, 1 a hardware one.
+/// The breakpoint kinds of `Z`/`z`: 0 is a software breakpoint, 1 a hardware one, 2-4 watchpoints
+/// (on writes, on reads, on any access).
 public enum BreakpointKind: Int, Equatable {
     case software = 0
     case hardware = 1
+    case writeWatchpoint = 2
+    case readWatchpoint = 3
+    case accessWatchpoint = 4
+
+    public var isWatchpoint: Bool { rawValue >= 2 }
 }
 
 /// One action of a `vCont` packet (signals gdb asks to pass are ignored: replay delivers only recorded ones).
@@ -41,10 +47,9 @@ public enum Request: Equatable {
     case writeRegister
     case readMemory(address: UInt64, length: Int)
     case writeMemory
-    case insertBreakpoint(BreakpointKind, address: UInt64)
-    case removeBreakpoint(BreakpointKind, address: UInt64)
-    /// A breakpoint or watchpoint kind that this server does not provide (Z2-Z4).
-    case unsupportedBreakpoint
+    /// `length` is a watchpoint's number of bytes (a breakpoint's is gdb's instruction kind, unused).
+    case insertBreakpoint(BreakpointKind, address: UInt64, length: Int)
+    case removeBreakpoint(BreakpointKind, address: UInt64, length: Int)
     case resume(ResumeAction, thread: ThreadSelector?)
     case vContQuery
     /// `vCont;ACTION[:TID];...`: the action for the given thread, and the default one.
@@ -83,12 +88,10 @@ public enum Request: Equatable {
             let parts = rest.split(separator: ",", omittingEmptySubsequences: false)
             guard parts.count >= 3, let code = Int(parts[0]) else { throw RequestError(packet: text) }
             let address = try number(parts[1], text)
-            _ = try number(parts[2].prefix { $0 != ";" }, text)
-            guard let kind = BreakpointKind(rawValue: code) else {
-                guard (2...4).contains(code) else { throw RequestError(packet: text) }
-                return .unsupportedBreakpoint
-            }
-            return first == "Z" ? .insertBreakpoint(kind, address: address) : .removeBreakpoint(kind, address: address)
+            let length = try number(parts[2].prefix { $0 != ";" }, text)
+            guard let kind = BreakpointKind(rawValue: code), length <= UInt64(Self.maximumMemoryRead) else { throw RequestError(packet: text) }
+            return first == "Z" ? .insertBreakpoint(kind, address: address, length: Int(length))
+                : .removeBreakpoint(kind, address: address, length: Int(length))
         case "c", "s":
             // An address to resume at would change the recorded execution.
             guard rest.isEmpty else { throw RequestError(packet: text) }

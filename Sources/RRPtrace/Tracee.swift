@@ -11,8 +11,12 @@ import Glibc
 public final class Tracee {
     public let tid: Tid
     private var memory: FileDescriptor?
-    /// What the execution breakpoints in debug registers 0-3 are armed at (exec clears them).
-    public internal(set) var executionBreakpoints: [RemoteAddress?] = [nil, nil, nil, nil]
+    /// What debug registers 0-3 are armed with (exec clears them).
+    public internal(set) var debugRegisters: [DebugRegisterUse?] = [nil, nil, nil, nil]
+    /// The addresses of the execution breakpoints among them.
+    public var executionBreakpoints: [RemoteAddress?] {
+        debugRegisters.map { if case let .execute(address)? = $0 { address } else { nil } }
+    }
 
     public init(tid: Tid) { self.tid = tid }
 
@@ -129,7 +133,7 @@ public final class Tracee {
     public func forgetAddressSpace() {
         try? memory?.close()
         memory = nil
-        executionBreakpoints = [nil, nil, nil, nil]
+        debugRegisters = [nil, nil, nil, nil]
     }
 
     private func memoryFile() throws -> FileDescriptor {

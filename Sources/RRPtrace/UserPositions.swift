@@ -8,6 +8,7 @@ import Glibc
 /// What naming and finding a point in user code needs from ptrace: the debug registers (an execution breakpoint, which an ordinary user may
 /// set on their own tracee), the extended register state and the thread's user CPU time.
 extension Tracee {
+    private static let peekUser: Int32 = 3  // PTRACE_PEEKUSER
     private static let pokeUser: Int32 = 6  // PTRACE_POKEUSER
     private static let getRegisterSet: Int32 = 0x4204  // PTRACE_GETREGSET
     private static let extendedStateNote: UInt64 = 0x202  // NT_X86_XSTATE
@@ -32,15 +33,30 @@ extension Tracee {
     /// Arms (or, with nil, disarms) debug register `slot` as an execution breakpoint, leaving
     /// the other registers as they are.
     public func setExecutionBreakpoint(slot: Int, at address: RemoteAddress?) throws {
+        try setDebugRegister(slot: slot, address.map { .execute($0) })
+    }
+
+    /// Arms (or, with nil, disarms) debug register `slot`, leaving the other registers as they
+    /// are, and clears the status register.
+    public func setDebugRegister(slot: Int, _ use: DebugRegisterUse?) throws {
         precondition(slot >= 0 && slot < Self.executionBreakpointSlots)
-        if let address { try setDebugRegister(UInt64(slot), address) }
-        executionBreakpoints[slot] = address
-        // DR7: a local-enable bit for each armed register; type "execute" and length 1 are zeros.
-        var control: UInt64 = 0
-        for (index, armed) in executionBreakpoints.enumerated() where armed != nil { control |= 1 << (2 * UInt64(index)) }
-        try setDebugRegister(7, control)
+        switch use {
+        case let .execute(address)?: try setDebugRegister(UInt64(slot), address)
+        case let .watch(watch)?: try setDebugRegister(UInt64(slot), watch.address)
+        case nil: break
+        }
+        debugRegisters[slot] = use
+        try setDebugRegister(7, DebugRegisterUse.control(debugRegisters))
         try setDebugRegister(6, 0)
     }
+
+    /// The debug status register (DR6): bit N set when register N's condition was met.
+    public func debugStatus() throws -> UInt64 {
+        UInt64(bitPattern: Int64(try Self.check(rr_shim_ptrace(Self.peekUser, tid.rawValue, Self.debugRegisterOffset + 6 * 8, 0),
+                                                "PTRACE_PEEKUSER of dr6", tid)))
+    }
+
+    public func clearDebugStatus() throws { try setDebugRegister(6, 0) }
 
     /// The XSAVE image of the thread's x87, SSE, AVX and AVX-512 state, as ptrace gives it.
     public func extendedState() throws -> [UInt8] {

@@ -92,7 +92,9 @@ public final class ReplayDebugger {
         let code = siginfo.count >= Self.siginfoCodeOffset + 4 ? siginfo.loadLittleEndian(Int32.self, at: Self.siginfoCodeOffset) : 0
         var registers = try task.tracee.registers()
         let reason: GdbSession.StopReason
-        if code == Self.kernelTrap, target.softwareBreakpoints[registers.rip &- 1] != nil {
+        if code == Self.hardwareTrap, let watchpoint = try triggeredWatchpoint(of: task) {
+            reason = .watchpoint(watchpoint.kind, address: watchpoint.address)
+        } else if code == Self.kernelTrap, target.softwareBreakpoints[registers.rip &- 1] != nil {
             registers.rip -= 1
             try task.tracee.setRegisters(registers)
             reason = .softwareBreakpoint
@@ -142,9 +144,23 @@ public final class ReplayDebugger {
     }
 
     private func armHardwareBreakpoints(on task: ReplayTask) throws {
+        let uses = target.debugRegisterUses
         for (index, slot) in ReplayTarget.hardwareSlots.enumerated() {
-            let wanted = index < target.hardwareBreakpoints.count ? target.hardwareBreakpoints[index] : nil
-            if task.tracee.executionBreakpoints[slot] != wanted { try task.tracee.setExecutionBreakpoint(slot: slot, at: wanted) }
+            let wanted = index < uses.count ? uses[index].use : nil
+            if task.tracee.debugRegisters[slot] != wanted { try task.tracee.setDebugRegister(slot: slot, wanted) }
         }
+    }
+
+    /// The watchpoint whose debug register the status register names (a data watchpoint traps
+    /// after the instruction, so the pc says nothing), clearing the status for the next hit.
+    private func triggeredWatchpoint(of task: ReplayTask) throws -> ReplayTarget.Watchpoint? {
+        let status = try task.tracee.debugStatus()
+        let uses = target.debugRegisterUses
+        for (index, slot) in ReplayTarget.hardwareSlots.enumerated() where index < uses.count && status & (1 << UInt64(slot)) != 0 {
+            guard case .watch = uses[index].use, task.tracee.debugRegisters[slot] == uses[index].use else { continue }
+            try task.tracee.clearDebugStatus()
+            return uses[index].watchpoint
+        }
+        return nil
     }
 }

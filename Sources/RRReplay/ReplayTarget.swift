@@ -7,14 +7,37 @@ import RRPtrace
 ///
 /// Software breakpoints are int3 bytes written into the program's code. The replay's own
 /// comparisons never see them: memory digests cover only writable mappings, and a hit is taken
-/// back (the pc moved to the breakpoint) before replay sees the stop. Hardware breakpoints use
-/// debug registers 1-3; register 0 is the replay's search for recorded points (ReplayPositions.swift).
+/// back (the pc moved to the breakpoint) before replay sees the stop. Hardware breakpoints and
+/// watchpoints share debug registers 1-3; register 0 is the replay's search for recorded points
+/// (ReplayPositions.swift). A watchpoint takes a register for each aligned piece of 1, 2, 4 or 8
+/// bytes of its range. It sees the program's own instructions (the preload library's copies of
+/// buffered results included), not the memory replay writes through ptrace: a traced syscall's
+/// output (a read into the watched bytes) does not trigger it.
 final class ReplayTarget {
     unowned var replayer: Replayer!
     /// Software breakpoints: address -> the byte the int3 replaced.
     var softwareBreakpoints: [UInt64: UInt8] = [:]
     /// Hardware breakpoints, in the order of the debug registers they are armed in.
     var hardwareBreakpoints: [UInt64] = []
+    /// Watchpoints, in the order gdb set them.
+    var watchpoints: [Watchpoint] = []
+    struct Watchpoint: Equatable {
+        var kind: BreakpointKind
+        var address: UInt64
+        var length: Int
+        var pieces: [DebugRegisterUse.DataWatch] {
+            DebugRegisterUse.alignedPieces(address: address, length: length).map {
+                DebugRegisterUse.DataWatch(address: $0.address, length: $0.length, access: kind == .writeWatchpoint ? .write : .readOrWrite)
+            }
+        }
+    }
+
+    /// What debug registers 1-3 hold for the debugger: its hardware breakpoints, then the pieces
+    /// of its watchpoints, each with the watchpoint it belongs to.
+    var debugRegisterUses: [(use: DebugRegisterUse, watchpoint: Watchpoint?)] {
+        hardwareBreakpoints.map { (DebugRegisterUse.execute($0), nil) }
+            + watchpoints.flatMap { watchpoint in watchpoint.pieces.map { (DebugRegisterUse.watch($0), watchpoint) } }
+    }
     static let int3: UInt8 = 0xcc
     static let hardwareSlots = Array(1..<Tracee.executionBreakpointSlots)
     static let pageSize: UInt64 = 4096
@@ -64,7 +87,7 @@ extension ReplayTarget: DebugTarget {
         return bytes
     }
 
-    public func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool {
+    public func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: Int) -> Bool {
         switch kind {
         case .software:
             if softwareBreakpoints[address] != nil { return true }
@@ -74,13 +97,20 @@ extension ReplayTarget: DebugTarget {
             return true
         case .hardware:
             if hardwareBreakpoints.contains(address) { return true }
-            guard hardwareBreakpoints.count < Self.hardwareSlots.count else { return false }
+            guard debugRegisterUses.count < Self.hardwareSlots.count else { return false }
             hardwareBreakpoints.append(address)
+            return true
+        case .writeWatchpoint, .readWatchpoint, .accessWatchpoint:
+            let watchpoint = Watchpoint(kind: kind, address: address, length: length)
+            if watchpoints.contains(watchpoint) { return true }
+            guard length > 0, address <= UInt64.max - UInt64(length),
+                  debugRegisterUses.count + watchpoint.pieces.count <= Self.hardwareSlots.count else { return false }
+            watchpoints.append(watchpoint)
             return true
         }
     }
 
-    public func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool {
+    public func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: Int) -> Bool {
         switch kind {
         case .software:
             guard let original = softwareBreakpoints[address], let task = processTasks.first,
@@ -90,6 +120,10 @@ extension ReplayTarget: DebugTarget {
         case .hardware:
             guard let index = hardwareBreakpoints.firstIndex(of: address) else { return false }
             hardwareBreakpoints.remove(at: index)
+            return true
+        case .writeWatchpoint, .readWatchpoint, .accessWatchpoint:
+            guard let index = watchpoints.firstIndex(of: Watchpoint(kind: kind, address: address, length: length)) else { return false }
+            watchpoints.remove(at: index)
             return true
         }
     }

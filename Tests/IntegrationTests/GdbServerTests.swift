@@ -151,6 +151,52 @@ import Testing
         #expect(Self.processes(marked: marker).isEmpty)
     }
 
+    /// A hardware watchpoint on a global changed in three places stops right after each write,
+    /// with the old and new values the recording printed, and a read watchpoint at the next
+    /// read; the replay then goes on to its end.
+    @Test(.enabled(if: gdbAvailable)) func watchpointStopsAfterEachWrite() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/watch_target"
+        let recorded = try Harness.record([program], trace: trace)
+        #expect(recorded.stdoutText == "first 11\nsecond 31\nthird 93\nread 94\n")
+        let server = try Server(trace: trace, in: scratch)
+        let script = scratch.url.appendingPathComponent("watch.gdb")
+        try """
+        set pagination off
+        set confirm off
+        file \(program)
+        target remote 127.0.0.1:\(server.port)
+        watch watched
+        continue
+        continue
+        continue
+        delete
+        rwatch watched
+        continue
+        delete
+        continue
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let gdb = try Harness.run(["gdb", "-nx", "-batch", "-x", script.path], timeout: 120)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        // Each stop: the watchpoint, the values, and the function that wrote (the line after the write).
+        let stops = [("0", "11", "set_first"), ("11", "31", "add_second"), ("31", "93", "triple_third")]
+        var searchFrom = output.startIndex
+        for (old, new, function) in stops {
+            let pattern = #"Hardware watchpoint 1: watched\s+Old value = "# + old + #"\s+New value = "# + new + #"\s+(0x[0-9a-f]+ in )?"# + function
+            let found = output.range(of: pattern, options: .regularExpression, range: searchFrom..<output.endIndex)
+            #expect(found != nil, "no stop for \(function) after the previous one:\n\(output)\n\(gdb.stderrText)")
+            if let found { searchFrom = found.upperBound }
+        }
+        #expect(output.range(of: #"Hardware read watchpoint 2: watched\s+Value = 93\s+"#, options: .regularExpression) != nil, "\(output)")
+        // The next read of it is main's, for the third printf.
+        #expect(output.range(of: #"Value = 93\s+0x[0-9a-f]+ in main \(\) at \S*watch_target.c:18"#, options: .regularExpression) != nil, "\(output)")
+        #expect(output.contains("exited normally]"), "\(output)")
+        #expect(status == recorded.status, "\(server.stderrLines)")
+        #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
+    }
+
     /// `replay --gdb` starts gdb connected to the replay; gdb finds the program by itself
     /// (qXfer:exec-file) and the arguments after `--` are gdb's.
     @Test(.enabled(if: gdbAvailable)) func replayWithGdbStartsTheDebugger() throws {

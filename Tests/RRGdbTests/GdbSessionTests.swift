@@ -28,6 +28,7 @@ final class FakeTarget: DebugTarget {
     let processID: Int32 = 0x2a
     var threads: [Int32] = [0x2a, 0x2b]
     var breakpoints: Set<UInt64> = []
+    var watchpoints: [(BreakpointKind, UInt64, Int)] = []
     let memory: [UInt8] = Array(0..<16)
 
     func registerValues(of thread: Int32) throws -> [[UInt8]] {
@@ -40,8 +41,17 @@ final class FakeTarget: DebugTarget {
         return Array(memory[start..<min(16, start + count)])
     }
 
-    func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool { breakpoints.insert(address).inserted }
-    func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64) -> Bool { breakpoints.remove(address) != nil }
+    func insertBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: Int) -> Bool {
+        guard kind.isWatchpoint else { return breakpoints.insert(address).inserted }
+        watchpoints.append((kind, address, length))
+        return true
+    }
+    func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: Int) -> Bool {
+        guard kind.isWatchpoint else { return breakpoints.remove(address) != nil }
+        guard let index = watchpoints.firstIndex(where: { $0 == (kind, address, length) }) else { return false }
+        watchpoints.remove(at: index)
+        return true
+    }
     func object(_ name: String, annex: String) -> [UInt8]? { name == "exec-file" ? Array("/bin/prog".utf8) : nil }
 }
 
@@ -83,10 +93,21 @@ final class FakeTarget: DebugTarget {
 
     @Test func breakpointsGoToTheTarget() throws {
         let target = FakeTarget()
-        let (session, transport) = session(["Z0,401000,1", "Z0,401000,1", "z0,401000,1", "Z1,402000,1", "Z2,403000,4", "k"], target: target)
+        let (session, transport) = session(["Z0,401000,1", "Z0,401000,1", "z0,401000,1", "Z1,402000,1", "Z2,403000,4",
+                                            "Z3,403008,8", "z3,403008,8", "z4,403008,8", "Z5,403000,4", "k"], target: target)
         _ = try session.stopped(.stopped(thread: 0x2a, .signal(5)))
-        #expect(transport.replies == ["OK", GdbSession.argumentError, "OK", "OK", ""])
+        #expect(transport.replies == ["OK", GdbSession.argumentError, "OK", "OK", "OK", "OK", "OK", GdbSession.argumentError, GdbSession.argumentError])
         #expect(target.breakpoints == [0x402000])
+        #expect(target.watchpoints.count == 1 && target.watchpoints[0] == (.writeWatchpoint, 0x403000, 4))
+    }
+
+    /// A watchpoint's stop names its kind and the watched address, as gdb reads it.
+    @Test func watchpointStopsNameTheData() throws {
+        let (session, transport) = session(["?", "k"])
+        _ = try session.stopped(.stopped(thread: 0x2a, .watchpoint(.writeWatchpoint, address: 0x403000)))
+        #expect(transport.replies == ["T05thread:2a;watch:403000;"])
+        #expect(session.stopReply(.stopped(thread: 0x2b, .watchpoint(.readWatchpoint, address: 0x10))) == "T05thread:2b;rwatch:10;")
+        #expect(session.stopReply(.stopped(thread: 0x2b, .watchpoint(.accessWatchpoint, address: 0x10))) == "T05thread:2b;awatch:10;")
     }
 
     @Test func servesTheTargetDescriptionInChunks() throws {

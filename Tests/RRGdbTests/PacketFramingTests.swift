@@ -55,9 +55,11 @@ import Testing
         #expect(try parse("qSupported:multiprocess+;swbreak+;hwbreak+") == .supported)
         #expect(try parse("m7ffff7fe3290,40") == .readMemory(address: 0x7fff_f7fe_3290, length: 0x40))
         #expect(try parse("p10") == .readRegister(16))
-        #expect(try parse("Z0,555555555149,1") == .insertBreakpoint(.software, address: 0x5555_5555_5149))
-        #expect(try parse("z1,401000,1") == .removeBreakpoint(.hardware, address: 0x401000))
-        #expect(try parse("Z2,601040,4") == .unsupportedBreakpoint)
+        #expect(try parse("Z0,555555555149,1") == .insertBreakpoint(.software, address: 0x5555_5555_5149, length: 1))
+        #expect(try parse("z1,401000,1") == .removeBreakpoint(.hardware, address: 0x401000, length: 1))
+        #expect(try parse("Z2,601040,4") == .insertBreakpoint(.writeWatchpoint, address: 0x601040, length: 4))
+        #expect(try parse("z4,601040,8") == .removeBreakpoint(.accessWatchpoint, address: 0x601040, length: 8))
+        #expect(throws: RequestError.self) { try parse("Z5,601040,4") }
         #expect(try parse("Hg0") == .setThread(forResume: false, .any))
         #expect(try parse("Hc-1") == .setThread(forResume: true, .all))
     }
