@@ -36,10 +36,14 @@ $(PRELOAD_LIBRARY): Sources/Preload/preload.c Sources/Preload/syscallbuf.h Sourc
 # Every test runs with syscall buffering (the default), then the record/replay tests again
 # with it off (rr-launch record -n); run as root (as CI does), the record/replay tests then run
 # once more in both modes as an ordinary user, created for it (Tests/Scripts/as-unprivileged-user.sh).
+# The tests' recordings and replays keep their caches under .build, so that they neither start
+# from nor fill the user's own (~/.cache/rr-swift; each cache is bounded, RR_SWIFT_CACHE_LIMIT).
+TEST_CACHE_HOME := $(CURDIR)/.build/test-cache
+
 test: build programs
 	swift build --build-tests $(SWIFT_FLAGS)
-	swift test --skip-build $(SWIFT_FLAGS)
-	RR_SWIFT_NO_SYSCALL_BUFFER=1 swift test --skip-build $(SWIFT_FLAGS) --filter IntegrationTests
+	XDG_CACHE_HOME=$(TEST_CACHE_HOME) swift test --skip-build $(SWIFT_FLAGS)
+	XDG_CACHE_HOME=$(TEST_CACHE_HOME) RR_SWIFT_NO_SYSCALL_BUFFER=1 swift test --skip-build $(SWIFT_FLAGS) --filter IntegrationTests
 	bash Tests/Scripts/as-unprivileged-user.sh
 
 # Release-build benchmark: native vs record vs replay (and strace -f), medians of RUNS runs.

@@ -114,6 +114,21 @@ public final class ReplayDebugger {
         return true
     }
 
+    /// Replay has just written a syscall's recorded output into `task`'s memory (at its exit
+    /// stop): a watchpoint on writes or accesses to those bytes stops there, right after the
+    /// syscall instruction, as the kernel's own write would have been seen to.
+    func syscallWrote(_ ranges: [(address: UInt64, length: Int)], on task: ReplayTask) throws {
+        let touched = target.watchpoints.first { watchpoint in
+            watchpoint.kind != .readWatchpoint && ranges.contains { range in
+                range.length > 0 && range.address < watchpoint.address &+ UInt64(watchpoint.length)
+                    && watchpoint.address < range.address &+ UInt64(range.length)
+            }
+        }
+        guard let touched else { return }
+        steps[task.recordedTid] = nil
+        try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .watchpoint(touched.kind, address: touched.address))))
+    }
+
     /// The recording is replayed to its end.
     func finished(shellStatus: Int32) throws {
         do {

@@ -61,6 +61,12 @@ extension Replayer {
             try task.tracee.setRegisters(exitRegisters)
             for write in event.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
             for write in event.storedWrites { try copyStoredWrite(write, into: task) }
+            if let debugger {
+                // Written through ptrace, which no debug register sees.
+                let written = event.writes.map { ($0.address, $0.bytes.count) }
+                    + event.storedWrites.map { write in (write.address, write.pieces.reduce(0) { $0 + Int($1.size) }) }
+                try debugger.syscallWrote(written, on: task)
+            }
             if [-512, -513, -514, -516].contains(event.result) { task.restartableSyscall = (event.number, event.result) }
         }
         if refusal == nil { try noteSyscallBuffering(event, on: task) }

@@ -11,8 +11,8 @@ import RRPtrace
 /// watchpoints share debug registers 1-3; register 0 is the replay's search for recorded points
 /// (ReplayPositions.swift). A watchpoint takes a register for each aligned piece of 1, 2, 4 or 8
 /// bytes of its range. It sees the program's own instructions (the preload library's copies of
-/// buffered results included), not the memory replay writes through ptrace: a traced syscall's
-/// output (a read into the watched bytes) does not trigger it.
+/// buffered results included); what replay writes through ptrace (a traced syscall's recorded
+/// output) is compared with the watchpoints instead (`ReplayDebugger.syscallWrote`).
 final class ReplayTarget {
     unowned var replayer: Replayer!
     /// Software breakpoints: address -> the byte the int3 replaced.
