@@ -27,6 +27,29 @@ static rr_shim_result make_result(long value) {
     return r;
 }
 
+/* The kernel's struct pm_scan_arg and its flags (linux/fs.h of 6.7; older headers lack them). */
+struct rr_pm_scan_arg {
+    uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+    uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+_Static_assert(sizeof(struct rr_pm_scan_arg) == 96, "struct pm_scan_arg");
+_Static_assert(sizeof(rr_shim_page_region) == 24, "struct page_region");
+#define RR_PAGEMAP_SCAN _IOWR('f', 16, struct rr_pm_scan_arg)
+#define RR_PAGE_IS_PRESENT (1u << 3)
+#define RR_PAGE_IS_SWAPPED (1u << 4)
+
+rr_shim_result rr_shim_pagemap_scan(int fd, uint64_t start, uint64_t end, rr_shim_page_region *regions,
+                                    uint64_t capacity, uint64_t *walk_end) {
+    struct rr_pm_scan_arg arg = {
+        .size = sizeof arg, .start = start, .end = end, .vec = (uint64_t)(uintptr_t)regions, .vec_len = capacity,
+        .category_anyof_mask = RR_PAGE_IS_PRESENT | RR_PAGE_IS_SWAPPED,
+        .return_mask = RR_PAGE_IS_PRESENT | RR_PAGE_IS_SWAPPED,
+    };
+    rr_shim_result r = make_result(ioctl(fd, RR_PAGEMAP_SCAN, &arg));
+    *walk_end = arg.walk_end;
+    return r;
+}
+
 rr_shim_result rr_shim_process_vm_readv(pid_t pid, const struct iovec *local, unsigned long local_count,
                                         const struct iovec *remote, unsigned long remote_count) {
     return make_result(process_vm_readv(pid, local, local_count, remote, remote_count, 0));

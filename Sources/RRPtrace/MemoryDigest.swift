@@ -1,3 +1,4 @@
+import CRRShims
 import RRCore
 import SystemPackage
 
@@ -40,66 +41,68 @@ public enum MemoryDigest {
             let fileBacked = mapping.inode != 0
             if shared && fileBacked { continue }  // the file's contents, whoever wrote them
             if mapping.path == "[vsyscall]" { continue }
-            let pages = Int((mapping.end - mapping.start) / UInt64(pageSize))
             let deadBelow = mapping.start <= stackPointer && stackPointer < mapping.end ? liveStack : 0
-            var entries = [UInt64](repeating: 0, count: pages)
-            let got = try entries.withUnsafeMutableBytes { buffer in
-                try pagemap.read(fromAbsoluteOffset: Int64(mapping.start / UInt64(pageSize) * 8), into: buffer, retryOnInterrupt: true)
-            }
-            // The pages to read, in order, then read in runs of adjacent ones (one pread each).
-            let wanted = (0..<min(pages, got / 8)).compactMap { index -> UInt64? in
-                let entry = entries[index]
-                guard entry & (presentBit | swappedBit) != 0 else { return nil }
-                if fileBacked && !shared && entry & fileBit != 0 { return nil }  // not copied: the file's page
-                let address = mapping.start + UInt64(index * pageSize)
-                if excluded.contains(where: { address >= $0.0 && address < $0.0 + $0.1 }) { return nil }
-                if address + UInt64(pageSize) <= deadBelow { return nil }
-                return address
-            }
-            var next = 0
-            while next < wanted.count {
-                var count = 1
-                while count < pagesPerRead, next + count < wanted.count, wanted[next + count] == wanted[next] + UInt64(count * pageSize) { count += 1 }
-                let read = try buffer.withUnsafeMutableBytes { bytes in
-                    try memory.read(fromAbsoluteOffset: Int64(bitPattern: wanted[next]),
-                                    into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<count * pageSize]), retryOnInterrupt: true)
+            for run in try residentRuns(pagemap, from: mapping.start, to: mapping.end) {
+                let pages = Int((run.end - run.start) / UInt64(pageSize))
+                var entries = [UInt64](repeating: 0, count: pages)
+                let got = try entries.withUnsafeMutableBytes { buffer in
+                    try pagemap.read(fromAbsoluteOffset: Int64(run.start / UInt64(pageSize) * 8), into: buffer, retryOnInterrupt: true)
                 }
-                for page in 0..<count {
-                    let address = wanted[next + page]
-                    // A short read (a page that cannot be read) leaves the rest to reads of one page.
-                    if (page + 1) * pageSize > read {
-                        let one = try buffer.withUnsafeMutableBytes { bytes in
-                            try memory.read(fromAbsoluteOffset: Int64(bitPattern: address),
-                                            into: UnsafeMutableRawBufferPointer(rebasing: bytes[page * pageSize..<(page + 1) * pageSize]), retryOnInterrupt: true)
-                        }
-                        guard one == pageSize else { continue }
-                    }
-                    let words = page * pageSize / 8..<(page + 1) * pageSize / 8
-                    if deadBelow > address {
-                        buffer.withUnsafeMutableBytes { bytes in
-                            for offset in page * pageSize..<page * pageSize + Int(deadBelow - address) { bytes[offset] = 0 }
-                        }
-                    }
-                    var pageHash: UInt64 = 0
-                    var any: UInt64 = 0
-                    for word in buffer[words] {
-                        any |= word
-                        pageHash = (pageHash ^ word) &* 0x100_0000_01b3
-                        pageHash ^= pageHash >> 29
-                    }
-                    guard any != 0 else { continue }
-                    if let logPath {
-                        listing += String(address, radix: 16) + " " + String(pageHash, radix: 16) + " " + mapping.path + "\n"
-                        if let file = fopen(logPath + "-" + String(address, radix: 16) + "-" + String(pageHash, radix: 16), "w") {
-                            _ = buffer[words].withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-                            fclose(file)
-                        }
-                    }
-                    hash = (hash ^ address) &* 0xff51_afd7_ed55_8ccd
-                    hash = (hash ^ pageHash) &* 0xc4ce_b9fe_1a85_ec53
-                    hash ^= hash >> 33
+                // The pages to read, in order, then read in runs of adjacent ones (one pread each).
+                let wanted = (0..<min(pages, got / 8)).compactMap { index -> UInt64? in
+                    let entry = entries[index]
+                    guard entry & (presentBit | swappedBit) != 0 else { return nil }
+                    if fileBacked && !shared && entry & fileBit != 0 { return nil }  // not copied: the file's page
+                    let address = run.start + UInt64(index * pageSize)
+                    if excluded.contains(where: { address >= $0.0 && address < $0.0 + $0.1 }) { return nil }
+                    if address + UInt64(pageSize) <= deadBelow { return nil }
+                    return address
                 }
-                next += count
+                var next = 0
+                while next < wanted.count {
+                    var count = 1
+                    while count < pagesPerRead, next + count < wanted.count, wanted[next + count] == wanted[next] + UInt64(count * pageSize) { count += 1 }
+                    let read = try buffer.withUnsafeMutableBytes { bytes in
+                        try memory.read(fromAbsoluteOffset: Int64(bitPattern: wanted[next]),
+                                        into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<count * pageSize]), retryOnInterrupt: true)
+                    }
+                    for page in 0..<count {
+                        let address = wanted[next + page]
+                        // A short read (a page that cannot be read) leaves the rest to reads of one page.
+                        if (page + 1) * pageSize > read {
+                            let one = try buffer.withUnsafeMutableBytes { bytes in
+                                try memory.read(fromAbsoluteOffset: Int64(bitPattern: address),
+                                                into: UnsafeMutableRawBufferPointer(rebasing: bytes[page * pageSize..<(page + 1) * pageSize]), retryOnInterrupt: true)
+                            }
+                            guard one == pageSize else { continue }
+                        }
+                        let words = page * pageSize / 8..<(page + 1) * pageSize / 8
+                        if deadBelow > address {
+                            buffer.withUnsafeMutableBytes { bytes in
+                                for offset in page * pageSize..<page * pageSize + Int(deadBelow - address) { bytes[offset] = 0 }
+                            }
+                        }
+                        var pageHash: UInt64 = 0
+                        var any: UInt64 = 0
+                        for word in buffer[words] {
+                            any |= word
+                            pageHash = (pageHash ^ word) &* 0x100_0000_01b3
+                            pageHash ^= pageHash >> 29
+                        }
+                        guard any != 0 else { continue }
+                        if let logPath {
+                            listing += String(address, radix: 16) + " " + String(pageHash, radix: 16) + " " + mapping.path + "\n"
+                            if let file = fopen(logPath + "-" + String(address, radix: 16) + "-" + String(pageHash, radix: 16), "w") {
+                                _ = buffer[words].withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+                                fclose(file)
+                            }
+                        }
+                        hash = (hash ^ address) &* 0xff51_afd7_ed55_8ccd
+                        hash = (hash ^ pageHash) &* 0xc4ce_b9fe_1a85_ec53
+                        hash ^= hash >> 33
+                    }
+                    next += count
+                }
             }
         }
         if let logPath, let file = fopen(logPath, "a") {
@@ -107,6 +110,42 @@ public enum MemoryDigest {
             fclose(file)
         }
         return hash
+    }
+
+    /// Pagemap entries are read at most this many at a time (512 KiB).
+    private static let pagesPerRun = 65_536
+    /// Whether the kernel has PAGEMAP_SCAN; learnt at the first scan.
+    nonisolated(unsafe) private static var canScan = true
+
+    /// The parts of [start, end) that may hold pages of the process, in address order, none
+    /// longer than `pagesPerRun` pages. PAGEMAP_SCAN finds the present and swapped runs at once:
+    /// a sanitizer's shadow memory reserves terabytes and uses a few megabytes, and its pagemap
+    /// alone would be gigabytes. Without it (before Linux 6.7), the whole range, in pieces.
+    private static func residentRuns(_ pagemap: FileDescriptor, from start: UInt64, to end: UInt64) throws -> [(start: UInt64, end: UInt64)] {
+        var found: [(start: UInt64, end: UInt64)] = []
+        if canScan {
+            var regions = [rr_shim_page_region](repeating: rr_shim_page_region(), count: 256)
+            var position = start
+            while position < end {
+                var walkEnd: UInt64 = 0
+                let result = rr_shim_pagemap_scan(pagemap.rawValue, position, end, &regions, UInt64(regions.count), &walkEnd)
+                if result.value < 0 {
+                    guard found.isEmpty, result.error == ENOTTY || result.error == EINVAL else {
+                        throw RRError.system(call: "PAGEMAP_SCAN", errno: result.error, detail: "")
+                    }
+                    canScan = false
+                    break
+                }
+                for region in regions.prefix(Int(result.value)) { found.append((region.start, region.end)) }
+                guard walkEnd > position else { break }
+                position = walkEnd
+            }
+        }
+        if !canScan { found = [(start, end)] }
+        let most = UInt64(pagesPerRun * pageSize)
+        return found.flatMap { run in
+            stride(from: run.start, to: run.end, by: Int(most)).map { ($0, min($0 + most, run.end)) }
+        }
     }
 
     private static let logPath = getenv("RR_SWIFT_DIGEST_LOG").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }

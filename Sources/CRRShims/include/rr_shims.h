@@ -28,6 +28,17 @@ rr_shim_result rr_shim_set_regs(pid_t pid, const struct user_regs_struct *regs);
 rr_shim_result rr_shim_get_siginfo(pid_t pid, uint8_t out[128]);
 rr_shim_result rr_shim_set_siginfo(pid_t pid, const uint8_t in[128]);
 
+/// A run of pages PAGEMAP_SCAN found, [start, end), with its page categories.
+typedef struct {
+    uint64_t start, end, categories;
+} rr_shim_page_region;
+
+/// PAGEMAP_SCAN (Linux 6.7) on an open /proc/PID/pagemap: the runs of pages in [start, end)
+/// that are present or swapped out, at most `capacity` of them; `*walk_end` says how far the
+/// scan got. Returns the number of runs, or -1 with error (ENOTTY or EINVAL: an older kernel).
+rr_shim_result rr_shim_pagemap_scan(int fd, uint64_t start, uint64_t end, rr_shim_page_region *regions,
+                                    uint64_t capacity, uint64_t *walk_end);
+
 /// waitpid(pid, &status, __WALL | flags); returns the pid or -1 with error.
 rr_shim_result rr_shim_wait(pid_t pid, int *status, int flags);
 
