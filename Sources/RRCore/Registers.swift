@@ -30,6 +30,9 @@ public struct Registers: Equatable, Sendable {
         return value
     }
 
+    /// The registers as the bytes of a struct user_regs_struct (what PTRACE_GETREGS writes).
+    public var bytes: [UInt8] { withUnsafeBytes(of: raw) { Array($0) } }
+
     private static func index(_ name: String) -> Int { names.firstIndex(of: name)! }
     private static let raxIndex = index("rax"), origRaxIndex = index("orig_rax"), ripIndex = index("rip")
     private static let rspIndex = index("rsp"), rdxIndex = index("rdx"), rcxIndex = index("rcx"), eflagsIndex = index("eflags")

@@ -170,6 +170,9 @@ extension SyscallModel {
         SyscallSpec(.fcntl, .emulate, [.custom(fcntlRanges)], validate: validateFcntl, unsupportedOperationError: EINVAL),
         SyscallSpec(.prctl, .emulate, [.custom(prctlRanges)], validate: validatePrctl, unsupportedOperationError: EINVAL),
         SyscallSpec(.futex, .emulate, [.custom(futexRanges)], validate: validateFutex),
+        // Never run in the kernel (the supervisor is the tracer): the recorder emulates the
+        // requests ProgramPtraceRequest lists and records what they wrote.
+        SyscallSpec(.ptrace, .emulate, validate: ProgramPtraceRequest.validate),
     ]
 
     /// select's three fd sets, as far as the kernel writes them back: nfds is an int for the
@@ -290,6 +293,7 @@ extension SyscallModel {
         21: 0, 23: 0, 24: 0, 25: 4, 29: 0, 30: 0,  // GET_SECCOMP, CAPBSET_READ/DROP, GET_TSC, TIMERSLACK
         36: 0, 37: 4, 38: 0, 39: 0, 41: 0, 42: 0, 47: 0,  // SUBREAPER, NO_NEW_PRIVS, THP_DISABLE, CAP_AMBIENT
         0x5356_4d41: 0,  // PR_SET_VMA (names anonymous mappings)
+        0x5961_6d61: 0,  // PR_SET_PTRACER (Yama: who may attach; the program's tracing is emulated)
     ]
 
     @Sendable static func validatePrctl(_ args: [UInt64]) -> String? {

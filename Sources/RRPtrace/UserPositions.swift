@@ -60,12 +60,18 @@ extension Tracee {
 
     /// The XSAVE image of the thread's x87, SSE, AVX and AVX-512 state, as ptrace gives it.
     public func extendedState() throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: 16384)
+        try registerSet(Self.extendedStateNote, maximumLength: 16384)
+    }
+
+    /// One register set (an ELF note type: NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE) as
+    /// PTRACE_GETREGSET gives it, at most `maximumLength` bytes of it.
+    public func registerSet(_ note: UInt64, maximumLength: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: maximumLength)
         let length = try bytes.withUnsafeMutableBytes { buffer -> Int in
             var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
             _ = try withUnsafeMutablePointer(to: &vector) { pointer in
-                try Self.check(rr_shim_ptrace(Self.getRegisterSet, tid.rawValue, Self.extendedStateNote,
-                                              UInt64(UInt(bitPattern: pointer))), "PTRACE_GETREGSET(NT_X86_XSTATE)", tid)
+                try Self.check(rr_shim_ptrace(Self.getRegisterSet, tid.rawValue, note,
+                                              UInt64(UInt(bitPattern: pointer))), "PTRACE_GETREGSET(\(note))", tid)
             }
             return vector.iov_len
         }

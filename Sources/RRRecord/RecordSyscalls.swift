@@ -39,6 +39,12 @@ extension Recorder {
             return
         }
         guard let spec = SyscallModel.spec(for: number) else { throw RRError.unsupportedSyscall(number.name) }  // refused above
+        if let emulated = try emulateProgramTracing(task, number, registers.syscallArguments) {
+            registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
+            try task.tracee.setRegisters(registers)
+            task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec, emulated: emulated)
+            return
+        }
         if task.inBlockedBufferedCall && registers.rip == SyscallBufferLayout.tracedSlot + 2
             && (registers.origRax == task.blockedBufferedCallNumber || number == .restart_syscall) {
             task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: spec, entryRecorded: true, continuesBufferedCall: true)
@@ -100,6 +106,15 @@ extension Recorder {
             try task.tracee.setRegisters(registers)
             try emit(.syscall(SyscallEvent(tid: task.tid, number: number, arguments: arguments, result: registers.syscallResult,
                                            entryDigest: entry.registers.digest)))
+            return
+        }
+        if let emulated = entry.emulated {
+            for write in emulated.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
+            registers.rax = UInt64(bitPattern: emulated.result)
+            registers.origRax = UInt64(bitPattern: number.rawValue)
+            try task.tracee.setRegisters(registers)
+            try emit(.syscall(SyscallEvent(tid: task.tid, number: number, arguments: arguments, result: emulated.result,
+                                           entryDigest: entry.registers.digest, writes: emulated.writes)))
             return
         }
         let result = registers.syscallResult

@@ -83,6 +83,11 @@ final class RecordedTask {
     var raisedAgain: (signal: SignalNumber, siginfo: [UInt8])?
     /// The event count when a signal of the thread's own code was deferred (statistics).
     var deferredAtEvent: UInt64?
+    /// The recorded thread that attached to this one with ptrace (ProgramTracer): this thread
+    /// is held, never scheduled, until it detaches. Its attach stop is reported to the tracer's
+    /// wait4 once.
+    var programTracer: Tid?
+    var hasStopToReport = false
 
     init(tracee: Tracee, process: RecordedProcess, awaitingInitialStop: Bool) {
         self.tracee = tracee

@@ -50,6 +50,8 @@ public final class Recorder {
         var continuesBufferedCall = false
         /// Not run: skipped by the kernel, it returns this refusal's error.
         var refusal: SyscallRefusal?
+        /// Not run: the program's tracing, emulated by the supervisor (ProgramTracer).
+        var emulated: EmulatedCall?
         var arguments: [UInt64] { registers.syscallArguments }
     }
 
@@ -282,7 +284,9 @@ public final class Recorder {
 
     /// Continues the task that just stopped, or lets another run.
     func proceed(_ task: RecordedTask) throws {
-        if task.isAtSyscallEntry {
+        if task.programTracer != nil {
+            scheduler.makeReady(task)  // held there until the program's tracer detaches
+        } else if task.isAtSyscallEntry {
             try enterSyscall(task)
         } else if task.eventsInARow >= 32 && scheduler.hasOtherWork {
             scheduler.makeReady(task)  // fairness: a busy thread yields now and then at an event
@@ -307,7 +311,7 @@ public final class Recorder {
             }
             return
         }
-        if entry.patchedSite != nil || entry.madeAgainAfterStop {  // skipped: it comes straight back
+        if entry.patchedSite != nil || entry.madeAgainAfterStop || entry.emulated != nil {  // skipped: it comes straight back
             try resume(task)
             scheduler.setRunner(task, inSyscall: true)
             return
@@ -434,6 +438,7 @@ public final class Recorder {
             let exit = ExitEvent(tid: tid, waitStatus: status, finalRegisters: task.finalRegisters)
             try emit(.exit(exit))
             if tid == mainTid { mainStatus = exit.shellStatus }
+            releaseThreads(tracedBy: tid)
             scheduler.remove(task)
             return
         case .otherEvent(let event):

@@ -18,7 +18,7 @@ final class Scheduler {
 
     var isEmpty: Bool { tasks.isEmpty }
     /// Whether something other than the runner could make progress now.
-    var hasOtherWork: Bool { !ready.isEmpty || !queuedStops.isEmpty }
+    var hasOtherWork: Bool { ready.contains { $0.programTracer == nil } || !queuedStops.isEmpty }
 
     func task(_ tid: Tid) -> RecordedTask? { tasks[tid] }
 
@@ -73,10 +73,14 @@ final class Scheduler {
     /// Chaos mode: the next thread is picked at random rather than in turn.
     var picksAtRandom = false
 
+    /// A ready thread to run; not one held by the program's own tracer (ProgramTracer).
     func takeReady() -> RecordedTask? {
-        guard !ready.isEmpty else { return nil }
-        return ready.remove(at: picksAtRandom ? Int.random(in: 0..<ready.count) : 0)
+        let runnable = ready.indices.filter { ready[$0].programTracer == nil }
+        guard !runnable.isEmpty else { return nil }
+        return ready.remove(at: picksAtRandom ? runnable.randomElement()! : runnable[0])
     }
+
+    func isInKernel(_ task: RecordedTask) -> Bool { inKernel.contains(task.tid) }
 
     // MARK: job control
 

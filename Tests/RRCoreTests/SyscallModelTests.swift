@@ -226,6 +226,21 @@ import Testing
         #expect(SyscallModel.refusal(for: .ioctl, arguments: [0, 0x5401, 0x9000, 0, 0, 0], rip: rip) == nil)
     }
 
+    /// The program's own ptrace: what a stop-the-world needs is emulated, the rest (a tracer
+    /// proper, as strace is) refused with ENOSYS and named.
+    @Test func programPtraceIsEmulatedAsFarAsAStopTheWorldNeeds() {
+        let rip = SyscallBufferLayout.tracedSlot + 2
+        for request: UInt64 in [16, 2, 12, 14, 0x4204, 17] {  // ATTACH, PEEKDATA, GETREGS, GETFPREGS, GETREGSET, DETACH
+            #expect(SyscallModel.refusal(for: .ptrace, arguments: [request, 100, 0, 0, 0, 0], rip: rip) == nil, "request \(request)")
+        }
+        #expect(SyscallModel.refusal(for: .ptrace, arguments: [0, 0, 0, 0, 0, 0], rip: rip)
+                == SyscallRefusal(error: 38, unsupported: "ptrace request 0"))  // PTRACE_TRACEME
+        #expect(SyscallModel.refusal(for: .ptrace, arguments: [24, 100, 0, 0, 0, 0], rip: rip)?.error == 38)  // PTRACE_SYSCALL
+        #expect(SyscallModel.refusal(for: .ptrace, arguments: [17, 100, 0, 10, 0, 0], rip: rip)
+                == SyscallRefusal(error: 38, unsupported: "ptrace detach with a signal"))
+        #expect(SyscallModel.refusal(for: .prctl, arguments: [0x5961_6d61, 100, 0, 0, 0, 0], rip: rip) == nil)  // PR_SET_PTRACER
+    }
+
     /// 1000 and 1001 are the preload library's calls only from its traced slot; anywhere else
     /// they are a program's numbers the kernel does not know.
     @Test func libraryCallsCountOnlyFromTheTracedSlot() {
