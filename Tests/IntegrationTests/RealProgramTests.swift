@@ -39,6 +39,38 @@ import Testing
         }
     }
 
+    /// java 17: a JVM (a dozen threads of its own: JIT compilers, GC) running a fixed pool of
+    /// four worker threads, whose results the main thread adds up. (-XX:-UsePerfData: the JVM's
+    /// statistics file in /tmp is mapped shared, which the recorder warns about.)
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/javac")))
+    func javaWithAThreadPool() throws {
+        let directory = try TemporaryDirectory()
+        let source = directory.url.appendingPathComponent("Pool.java")
+        try """
+            import java.util.*;
+            import java.util.concurrent.*;
+            public class Pool {
+                public static void main(String[] args) throws Exception {
+                    ExecutorService pool = Executors.newFixedThreadPool(4);
+                    List<Future<Long>> parts = new ArrayList<>();
+                    for (int i = 0; i < 8; i++) {
+                        final long k = i;
+                        parts.add(pool.submit(() -> { long t = 0; for (long j = 0; j < 100000; j++) t += j * k; return t; }));
+                    }
+                    long sum = 0;
+                    for (Future<Long> part : parts) sum += part.get();
+                    pool.shutdown();
+                    System.out.println("sum " + sum);
+                }
+            }
+            """.write(to: source, atomically: true, encoding: .utf8)
+        let compiled = try Harness.run(["/usr/bin/javac", "-d", directory.url.path, source.path], timeout: 120)
+        #expect(compiled.status == 0, "\(compiled.stderrText)")
+        let (recorded, _) = try Harness.recordAndReplay(["/usr/bin/java", "-XX:-UsePerfData", "-cp", directory.url.path, "Pool"])
+        #expect(recorded.status == 0, "\(recorded.stderrText.suffix(400))")
+        #expect(recorded.stdoutText == "sum 139998600000\n")
+    }
+
     @Test func hashesFiftyMegabytes() throws {
         let directory = try TemporaryDirectory()
         let input = directory.url.appendingPathComponent("big.bin")

@@ -74,4 +74,25 @@ import Testing
         #expect(recorded.status == native.status && recorded.stdout == native.stdout, "\(recorded.stderrText.suffix(400))")
         #expect(Self.leakSummary(recorded.stderrText) == Self.leakSummary(native.stderrText), "\(recorded.stderrText.suffix(600))")
     }
+
+    /// UndefinedBehaviorSanitizer reports each error and goes on; the reports are the native ones.
+    @Test func undefinedBehaviourReportsAreRecordedAndReplayed() throws {
+        let program = "\(Harness.programs)/ubsan_report"
+        let native = try Harness.run([program])
+        #expect(native.status == 0 && native.stderrText.components(separatedBy: "runtime error").count == 3, "\(native.stderrText)")
+        let recorded = try Self.recordAndReplay([program], environment: [:])
+        #expect(recorded.status == 0 && recorded.stdout == native.stdout)
+        #expect(recorded.stderr == native.stderr, "\(recorded.stderrText)")
+    }
+
+    /// ThreadSanitizer finds the race with the threads run one at a time; its report (thread
+    /// ids, stacks) and exit status 66 are replayed exactly.
+    @Test func dataRaceReportIsRecordedAndReplayed() throws {
+        let program = "\(Harness.programs)/tsan_race"
+        let recorded = try Self.recordAndReplay([program], environment: [:])
+        #expect(recorded.status == 66, "\(recorded.stderrText.suffix(400))")
+        #expect(recorded.stdoutText == "counted something\n")
+        #expect(recorded.stderrText.contains("WARNING: ThreadSanitizer: data race"), "\(recorded.stderrText.suffix(400))")
+        #expect(recorded.stderrText.contains("tsan_race.c:"), "the report's stacks name the source line")
+    }
 }
