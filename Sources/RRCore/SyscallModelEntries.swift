@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 private let statSize = 144, statxSize = 256, statfsSize = 120, timespecSize = 16, timevalSize = 16
-private let rusageSize = 144, utsnameSize = 390, sysinfoSize = 112, rlimitSize = 16, stackSize = 24
+private let utsnameSize = 390, sysinfoSize = 112, rlimitSize = 16, stackSize = 24
 private let siginfoSize = 128, itimervalSize = 32, itimerspecSize = 32, tmsSize = 32, termiosSize = 36
 private let epollEventSize = 12, pollfdSize = 8, msghdrSize = 56, mmsghdrSize = 64, flockSize = 32
 private let timerAbsoluteTime: UInt64 = 1  // TIMER_ABSTIME
@@ -19,6 +19,9 @@ private func interrupted(_ result: Int64) -> Bool {
 }
 
 extension SyscallModel {
+    /// sizeof(struct rusage): wait4, waitid and getrusage write one.
+    public static let rusageSize = 144
+
     /// Syscalls that write no tracee memory and that replay does not execute.
     static let emulatedWithoutEffects: [SyscallNumber] = [
         .write, .pwrite64, .writev, .pwritev, .pwritev2, .close, .close_range, .lseek, .open, .openat,

@@ -12,7 +12,7 @@ import Glibc
 /// reads of the thread comes from the supervisor's own view of it. Each call is recorded with
 /// its result and what it wrote, and replayed from those like any emulated call.
 extension Recorder {
-    /// The result of a call emulated at its entry, put in place at its exit.
+    /// The result of a call emulated at its entry (or refused), put in place at its exit.
     struct EmulatedCall {
         var result: Int64
         var writes: [MemoryWrite] = []
@@ -83,7 +83,7 @@ extension Recorder {
             call.writes.append(MemoryWrite(address: arguments[1],
                                            bytes: withUnsafeBytes(of: ProgramPtraceRequest.attachStopStatus.littleEndian) { Array($0) }))
         }
-        if arguments[3] != 0 { call.writes.append(MemoryWrite(address: arguments[3], bytes: [UInt8](repeating: 0, count: 144))) }
+        if arguments[3] != 0 { call.writes.append(MemoryWrite(address: arguments[3], bytes: [UInt8](repeating: 0, count: SyscallModel.rusageSize))) }
         return call
     }
 

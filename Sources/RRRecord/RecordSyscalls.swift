@@ -35,7 +35,7 @@ extension Recorder {
             registers.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
             try task.tracee.setRegisters(registers)
             task.pendingEntry = PendingSyscall(registers: entryRegisters, spec: SyscallModel.spec(for: number) ?? SyscallModel.refusedSpec(for: number),
-                                               refusal: refusal)
+                                               emulated: .failure(refusal.error))
             return
         }
         guard let spec = SyscallModel.spec(for: number) else { throw RRError.unsupportedSyscall(number.name) }  // refused above
@@ -100,18 +100,10 @@ extension Recorder {
         var registers = try task.tracee.registers()
         let number = entry.spec.number
         let arguments = entry.arguments
-        if let refusal = entry.refusal {
-            registers.rax = UInt64(bitPattern: -Int64(refusal.error))
-            registers.origRax = UInt64(bitPattern: number.rawValue)  // as the program made it (replay does the same)
-            try task.tracee.setRegisters(registers)
-            try emit(.syscall(SyscallEvent(tid: task.tid, number: number, arguments: arguments, result: registers.syscallResult,
-                                           entryDigest: entry.registers.digest)))
-            return
-        }
         if let emulated = entry.emulated {
             for write in emulated.writes { try task.tracee.writeMemory(at: write.address, bytes: write.bytes) }
             registers.rax = UInt64(bitPattern: emulated.result)
-            registers.origRax = UInt64(bitPattern: number.rawValue)
+            registers.origRax = UInt64(bitPattern: number.rawValue)  // as the program made it (replay does the same)
             try task.tracee.setRegisters(registers)
             try emit(.syscall(SyscallEvent(tid: task.tid, number: number, arguments: arguments, result: emulated.result,
                                            entryDigest: entry.registers.digest, writes: emulated.writes)))

@@ -48,9 +48,8 @@ public final class Recorder {
         var madeAgainAfterStop = false
         /// A buffered syscall that blocked, made again from the traced slot (no event of its own).
         var continuesBufferedCall = false
-        /// Not run: skipped by the kernel, it returns this refusal's error.
-        var refusal: SyscallRefusal?
-        /// Not run: the program's tracing, emulated by the supervisor (ProgramTracer).
+        /// Not run (skipped by the kernel): a refused call, which fails with the refusal's error,
+        /// or the program's tracing, emulated by the supervisor (ProgramTracer).
         var emulated: EmulatedCall?
         var arguments: [UInt64] { registers.syscallArguments }
     }

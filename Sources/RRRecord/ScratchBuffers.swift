@@ -25,7 +25,7 @@ enum ScratchBuffers {
     static func outputs(of number: SyscallNumber, _ args: [UInt64]) -> [(Int, Int, Bool)] {
         switch number {
         case .read, .pread64, .recvfrom: [(1, Int(clamping: args[2]), false)]
-        case .wait4: [(1, 4, false), (3, 144, false)]
+        case .wait4: [(1, 4, false), (3, SyscallModel.rusageSize, false)]
         case .poll, .ppoll: [(0, Int(UInt32(truncatingIfNeeded: args[1])) * 8, true)]  // nfds: an unsigned int
         case .epoll_wait, .epoll_pwait: [(1, max(Int(Int32(truncatingIfNeeded: args[2])), 0) * 12, false)]  // maxevents: an int
         case .nanosleep: [(1, 16, false)]
