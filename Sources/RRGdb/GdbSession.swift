@@ -10,6 +10,8 @@ public final class GdbSession {
         case hardwareBreakpoint
         /// A watchpoint of this kind on the data at `address` (where gdb set it) was triggered.
         case watchpoint(BreakpointKind, address: UInt64)
+        /// Running backwards reached the start of the recording (gdb says "No more reverse-execution history").
+        case historyStart
     }
 
     /// A point the debugger is told about.
@@ -30,7 +32,7 @@ public final class GdbSession {
     static let signalExitBase: Int32 = 128
     static let supportedFeatures = [
         "PacketSize=\(String(packetSize, radix: 16))", "QStartNoAckMode+", "qXfer:features:read+", "qXfer:auxv:read+",
-        "qXfer:exec-file:read+", "swbreak+", "hwbreak+", "vContSupported+",
+        "qXfer:exec-file:read+", "swbreak+", "hwbreak+", "vContSupported+", "ReverseContinue+", "ReverseStep+",
     ]
     /// The largest packet gdb may send us (it sizes `m` replies and `X` writes by it).
     static let packetSize = 0x4000
@@ -83,6 +85,7 @@ public final class GdbSession {
             case let .watchpoint(kind, address):
                 let name = kind == .readWatchpoint ? "rwatch" : kind == .accessWatchpoint ? "awatch" : "watch"
                 reply += "\(name):\(String(address, radix: 16));"
+            case .historyStart: reply += "replaylog:begin;"
             }
             return reply
         case let .exited(status):

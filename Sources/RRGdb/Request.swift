@@ -23,10 +23,15 @@ public enum BreakpointKind: Int, Equatable {
     public var isWatchpoint: Bool { rawValue >= 2 }
 }
 
-/// One action of a `vCont` packet (signals gdb asks to pass are ignored: replay delivers only recorded ones).
+/// How the debugger lets the program go on: one action of a `vCont` packet (signals gdb asks to
+/// pass are ignored: replay delivers only recorded ones), or `bc`/`bs`, which run it backwards.
 public enum ResumeAction: Equatable {
     case `continue`
     case step
+    /// Back to the last breakpoint or watchpoint hit before the current point (or the start).
+    case reverseContinue
+    /// Back by one instruction of the current thread.
+    case reverseStep
 }
 
 /// One item of a `vCont` packet: what to do, and to which thread (nil: the default for all others).
@@ -100,6 +105,10 @@ public enum Request: Equatable {
             // The signal gdb passes on is dropped: only recorded signals are delivered.
             guard rest.split(separator: ";").count == 1, (try? number(rest, text)) != nil else { throw RequestError(packet: text) }
             return .resume(first == "C" ? .continue : .step, thread: nil)
+        case "b":
+            // bc and bs: no other packet starts with b that this server knows.
+            guard rest == "c" || rest == "s" else { return .unknown(text) }
+            return .resume(rest == "c" ? .reverseContinue : .reverseStep, thread: nil)
         case "H":
             guard let op = rest.first, op == "g" || op == "c", let thread = ThreadSelector(rest.dropFirst()) else {
                 throw RequestError(packet: text)

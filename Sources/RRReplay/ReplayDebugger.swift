@@ -35,6 +35,23 @@ public final class ReplayDebugger {
     }
     var steps: [Tid: StepState] = [:]
 
+    /// Whether the recording can be replayed again from its start (not when it came on stdin).
+    public var canRestart = false
+    /// Where the debugger was last shown a stop: where going back starts from.
+    var moment = ReplayMoment.start
+    /// What the silent replay under way is for (ReverseExecution.swift); nil: none is.
+    var goal: SeekGoal?
+    /// The breakpoint and watchpoint hits a silent replay has noted, in order.
+    var hits: [DebuggerHit] = []
+    /// The hits in the event being replayed, and the stops claimed so far (the last hit's among them).
+    var hitsInEvent = 0, stops = 0, lastHitStop = 0
+    /// The thread whose single steps a silent replay counts in the event being replayed.
+    var stepping: (thread: Tid, count: Int)?
+    /// A software breakpoint a silent replay steps over (its original byte is in for one instruction).
+    var steppingOver: (thread: Tid, address: UInt64)?
+    /// The silent replay's step runs a `pushf` (see `StepState.inFlight`).
+    var seekStepPushesFlags = false
+
     public init(channel: PacketChannel) {
         target = ReplayTarget()
         session = GdbSession(channel: channel, target: target)
@@ -48,13 +65,22 @@ public final class ReplayDebugger {
     // MARK: hooks called by the replayer
 
     func started(_ task: ReplayTask) throws {
+        insertSoftwareBreakpoints(into: task)
+        if case .start? = goal {
+            try show(.historyStart, of: task.recordedTid, at: .start)
+            return
+        }
+        if isSeeking { return }
+        moment = .start
         try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .signal(GdbSession.sigtrap))))
     }
 
     /// How to resume `task` (which replay is about to resume to its next stop).
     func resumeMode(for task: ReplayTask) throws -> Tracee.Resume {
+        if isSeeking { return try seekingResumeMode(for: task) }
         if steps[task.recordedTid] == .toReport {
             steps[task.recordedTid] = nil
+            moment = .beforeEvent(events, thread: task.recordedTid)
             try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .signal(GdbSession.sigtrap))))
         }
         try armHardwareBreakpoints(on: task)
@@ -79,6 +105,7 @@ public final class ReplayDebugger {
     /// Whether `stop` of `task` was the debugger's (a breakpoint hit or the end of a step), in
     /// which case the debugger has been told and replay resumes the task as if it had not stopped.
     func claims(_ stop: Stop, of task: ReplayTask) throws -> Bool {
+        if isSeeking { return try seekingClaims(stop, of: task) }
         let tid = task.recordedTid
         var stepping = false
         if case let .inFlight(pushesFlags) = steps[tid] {
@@ -110,6 +137,7 @@ public final class ReplayDebugger {
             return false
         }
         steps[tid] = nil
+        moment = .userCode(events, thread: tid, nil)
         try obey(try session.stopped(.stopped(thread: tid.rawValue, reason)))
         return true
     }
@@ -125,12 +153,24 @@ public final class ReplayDebugger {
             }
         }
         guard let touched else { return }
+        if isSeeking { return try seekingSyscallWrote(touched, on: task) }
         steps[task.recordedTid] = nil
+        moment = .syscallExit(events, thread: task.recordedTid)
         try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .watchpoint(touched.kind, address: touched.address))))
+    }
+
+    /// `task` is stopped at the instruction whose fault the recording delivers next (a
+    /// SIGSEGV, say): the debugger sees it there, before the signal goes in.
+    func faulted(_ signal: SignalNumber, on task: ReplayTask) throws {
+        if isSeeking { return }
+        steps[task.recordedTid] = nil
+        moment = .userCode(events, thread: task.recordedTid, nil)
+        try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .signal(signal.rawValue))))
     }
 
     /// The recording is replayed to its end.
     func finished(shellStatus: Int32) throws {
+        goal = nil
         do {
             _ = try session.stopped(.exited(shellStatus: shellStatus))
         } catch GdbProtocolError.disconnected {
@@ -139,7 +179,7 @@ public final class ReplayDebugger {
     }
 
     /// The flags word a stepped `pushf` left on the stack loses the trap flag, which the program did not set.
-    private func clearPushedTrapFlag(_ task: ReplayTask) throws {
+    func clearPushedTrapFlag(_ task: ReplayTask) throws {
         let rsp = try task.tracee.registers().rsp
         var word = try task.tracee.readMemory(at: rsp, count: 8)
         guard word[1] & Self.trapFlagInSecondByte != 0 else { return }
@@ -147,8 +187,17 @@ public final class ReplayDebugger {
         try task.tracee.writeMemory(at: rsp, bytes: word)
     }
 
-    private func obey(_ command: GdbSession.Command) throws {
+    func obey(_ command: GdbSession.Command) throws {
         switch command {
+        case let .resume(action, thread) where action == .reverseContinue || action == .reverseStep:
+            steps = [:]
+            guard canRestart else {
+                // Going back replays the recording again, which a trace read from stdin cannot.
+                reportError(tool: "rr-replayer", "cannot run backwards: the trace came on stdin (replay a file)")
+                try obey(try session.stopped(.stopped(thread: thread, .signal(GdbSession.sigtrap))))
+                return
+            }
+            try goBack(action, thread: Tid(thread))
         case let .resume(action, thread):
             // A new command supersedes any step not yet reported.
             steps = [:]
@@ -158,7 +207,7 @@ public final class ReplayDebugger {
         }
     }
 
-    private func armHardwareBreakpoints(on task: ReplayTask) throws {
+    func armHardwareBreakpoints(on task: ReplayTask) throws {
         let uses = target.debugRegisterUses
         for (index, slot) in ReplayTarget.hardwareSlots.enumerated() {
             let wanted = index < uses.count ? uses[index].use : nil
@@ -168,7 +217,7 @@ public final class ReplayDebugger {
 
     /// The watchpoint whose debug register the status register names (a data watchpoint traps
     /// after the instruction, so the pc says nothing), clearing the status for the next hit.
-    private func triggeredWatchpoint(of task: ReplayTask) throws -> ReplayTarget.Watchpoint? {
+    func triggeredWatchpoint(of task: ReplayTask) throws -> ReplayTarget.Watchpoint? {
         let status = try task.tracee.debugStatus()
         let uses = target.debugRegisterUses
         for (index, slot) in ReplayTarget.hardwareSlots.enumerated() where index < uses.count && status & (1 << UInt64(slot)) != 0 {

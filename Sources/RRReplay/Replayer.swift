@@ -107,6 +107,7 @@ public final class Replayer {
             guard let task = tasks[driver] else {
                 throw divergence(event.summary, "no such task (tid \(event.tid) was never created in replay)")
             }
+            try debugger?.willReplay(events.index, on: task)
             try replay(event, on: task)
             events.advance()
         }
@@ -436,7 +437,7 @@ public final class Replayer {
         }
     }
 
-    private func sameProcess(_ a: ReplayTask, _ b: ReplayTask) -> Bool {
+    func sameProcess(_ a: ReplayTask, _ b: ReplayTask) -> Bool {
         let groups = [a, b].map { try? ProcFiles.statusFields(of: $0.tracee.tid)["Tgid"] }
         return groups[0] != nil && groups[0] == groups[1]
     }

@@ -46,27 +46,41 @@ struct ReplayCommand: ParsableCommand {
     func run() throws {
         if let reportPeakRss { PeakMemoryReport.atExit(tool: "rr-replayer", appendingTo: reportPeakRss) }
         do {
-            let reader = try StreamReader.open(trace, partial: partial)
             var options = Replayer.Options()
             options.cpu = cpu
             options.cacheLimit = try CacheBudget.limitFromEnvironment()
             if let directory = getenv("RR_SWIFT_INTERPRETER_CACHE") { options.interpreterDirectory = String(cString: directory) }
-            let replayer = try Replayer(reader: reader, options: options)
-            defer { replayer.releaseCache() }
+            var replayer = try Replayer(reader: try StreamReader.open(trace, partial: partial), options: options)
+            var debugger: ReplayDebugger?
             if let server, let port = Self.serverPort(server) {
                 let listener = try GdbListener(port: port)
                 // One line, read by scripts (and rr-launch) to know where to connect.
                 reportError(tool: "rr-replayer", "gdb server listening on 127.0.0.1:\(listener.port)")
                 let channel = PacketChannel(transport: try listener.accept())
-                replayer.attach(ReplayDebugger(channel: channel))
+                debugger = ReplayDebugger(channel: channel)
+                debugger?.canRestart = trace != "-"
+                replayer.attach(debugger!)
             }
             let outcome: Replayer.Outcome
             do {
-                outcome = try replayer.replay()
+                while true {
+                    do {
+                        outcome = try replayer.replay()
+                        replayer.releaseCache()
+                        break
+                    } catch is ReplayDebugger.Restart {
+                        // The debugger goes back: the recording is replayed again from its start.
+                        replayer.releaseCache()
+                        replayer = try Replayer(reader: try StreamReader.open(trace, partial: partial), options: options)
+                        replayer.attach(debugger!)
+                    }
+                }
             } catch let ended as ReplayDebugger.Ended {
+                replayer.releaseCache()
                 if ended.detached { reportError(tool: "rr-replayer", "the debugger detached at event \(replayer.eventIndex): the replay ended there") }
                 return
             } catch let error as GdbProtocolError {
+                replayer.releaseCache()
                 reportError(tool: "rr-replayer", "\(error) at event \(replayer.eventIndex): the replay ended there")
                 throw ExitCode(1)
             }

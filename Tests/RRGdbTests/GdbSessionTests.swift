@@ -110,6 +110,15 @@ final class FakeTarget: DebugTarget {
         #expect(session.stopReply(.stopped(thread: 0x2b, .watchpoint(.accessWatchpoint, address: 0x10))) == "T05thread:2b;awatch:10;")
     }
 
+    /// Going backwards: gdb hears that the target can (qSupported), the commands come back as
+    /// resumes, and the start of the recording is a stop that says so.
+    @Test func reverseExecutionIsOfferedAndTheStartIsNamed() throws {
+        let (session, transport) = session(["qSupported:swbreak+", "bc"])
+        #expect(try session.stopped(.stopped(thread: 0x2a, .signal(5))) == .resume(.reverseContinue, thread: 0x2a))
+        #expect(transport.replies.first?.contains(";ReverseContinue+;ReverseStep+") == true, "\(transport.replies)")
+        #expect(session.stopReply(.stopped(thread: 0x2a, .historyStart)) == "T05thread:2a;replaylog:begin;")
+    }
+
     @Test func servesTheTargetDescriptionInChunks() throws {
         let (session, transport) = session(["qXfer:features:read:target.xml:0,40", "qXfer:features:read:target.xml:40,100000",
                                             "qXfer:features:read:other.xml:0,10", "qXfer:exec-file:read::0,100", "qXfer:auxv:read::0,100", "k"])

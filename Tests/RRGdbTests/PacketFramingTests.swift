@@ -72,6 +72,9 @@ import Testing
         #expect(try parse("vCont?") == .vContQuery)
         #expect(try parse("vKill;2a") == .kill(answered: true))
         #expect(try parse("k") == .kill(answered: false))
+        #expect(try parse("bc") == .resume(.reverseContinue, thread: nil))
+        #expect(try parse("bs") == .resume(.reverseStep, thread: nil))
+        #expect(try parse("bx") == .unknown("bx"))
     }
 
     @Test func parsesTransfers() throws {

@@ -1,0 +1,374 @@
+import RRCore
+import RRGdb
+import RRPtrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Running a replay backwards, by running it forwards again: a replay of the same recording
+/// goes through the same states, so a point can be named by what identifies it in a fresh
+/// replay, and reached there. `reverse-continue` replays from the start with the debugger's
+/// breakpoints and watchpoints armed, silently (no output, no stops shown), noting every hit up
+/// to the current point; then it replays once more and stops at the last one. A watchpoint hit
+/// is shown before the instruction that wrote (as gdb expects when going backwards), which a
+/// third replay finds by single-stepping the event that contains it. `reverse-stepi` single-steps
+/// the current point's event to count the instructions up to it, then replays to one fewer.
+/// There are no checkpoints yet: each of these replays starts from the beginning.
+
+/// A point of a replay where the debugger was shown a stop.
+enum ReplayMoment {
+    /// The first instruction of the recorded program.
+    case start
+    /// Replay was about to go on with this event (a step through a syscall ends there).
+    case beforeEvent(UInt64, thread: Tid)
+    /// At the exit of this event's syscall, whose recorded output replay had just written.
+    case syscallExit(UInt64, thread: Tid)
+    /// In the thread's user code while this event was replayed: the first point after the
+    /// event began where the thread's registers, extended state and memory are these (nil until
+    /// the debugger asks to go back: computing them is a memory digest).
+    case userCode(UInt64, thread: Tid, UserPosition?)
+}
+
+/// The `ordinal`th hit (from 1) of a breakpoint or watchpoint while `event` was replayed.
+struct DebuggerHit {
+    let event: UInt64
+    let ordinal: Int
+    let thread: Tid
+    let reason: GdbSession.StopReason
+    /// Seen in a traced syscall's recorded output (`ReplayDebugger.syscallWrote`), not in user code.
+    let bySyscall: Bool
+}
+
+/// What a silent replay is for. While one is under way the debugger is shown nothing.
+enum SeekGoal {
+    /// Note the hits up to this point; then go back to the last of them.
+    case collectHits(before: ReplayMoment)
+    /// Show this hit (a breakpoint's: the thread has not run the instruction yet).
+    case stopAtHit(DebuggerHit)
+    /// Count the thread's single steps in the hit's event up to this watchpoint hit.
+    case countStepsToHit(DebuggerHit)
+    /// Count the thread's single steps in the event up to this position.
+    case countStepsToPosition(UInt64, thread: Tid, UserPosition)
+    /// Count the thread's single steps to the end of the event.
+    case countStepsInEvent(UInt64, thread: Tid)
+    /// Show the point `steps` single steps of the thread into the event.
+    case stopAfterSteps(UInt64, thread: Tid, steps: Int, reason: GdbSession.StopReason)
+    /// Show the first instruction, as the start of the history.
+    case start
+}
+
+extension ReplayDebugger {
+    /// Thrown to end the replay under way: the replayer starts the recording's replay again,
+    /// with this debugger attached, and the debugger's `goal` says where to stop.
+    public struct Restart: Error {}
+
+    /// The most single steps of one event a backwards step or watchpoint searches (about 40
+    /// seconds of them); beyond, the search stops where it is and says so.
+    static let mostSteps = 2_000_000
+
+    var isSeeking: Bool { goal != nil }
+
+    // MARK: the debugger's reverse commands
+
+    /// Starts going back from the current point: ends this replay (`Restart`).
+    func goBack(_ action: ResumeAction, thread: Tid) throws -> Never {
+        let moment = try namedMoment()
+        switch action {
+        case .reverseContinue:
+            hits = []
+            goal = .collectHits(before: moment)
+        default:
+            switch moment {
+            case .start: goal = .start
+            case let .userCode(event, thread, position?): goal = .countStepsToPosition(event, thread: thread, position)
+            case let .syscallExit(event, thread): goal = .countStepsInEvent(event, thread: thread)
+            case let .beforeEvent(event, thread):
+                goal = event > 1 ? .countStepsInEvent(event - 1, thread: thread) : .start
+            case .userCode: goal = .start
+            }
+        }
+        throw Restart()
+    }
+
+    /// The current point, with its user-code position computed.
+    private func namedMoment() throws -> ReplayMoment {
+        guard case let .userCode(event, tid, nil) = moment else { return moment }
+        guard let task = target.replayer.tasks[tid] else { return .beforeEvent(event, thread: tid) }
+        return .userCode(event, thread: tid, try target.replayer.currentPosition(of: task))
+    }
+
+    /// Shows a stop to the debugger at the end of a search (or at any stop when none is under way).
+    func show(_ reason: GdbSession.StopReason, of tid: Tid, at moment: ReplayMoment) throws {
+        goal = nil
+        stepping = nil
+        self.moment = moment
+        try obey(try session.stopped(.stopped(thread: tid.rawValue, reason)))
+    }
+
+    // MARK: hooks of a silent replay
+
+    /// The debugger's software breakpoints go into the replayed process again, where they are
+    /// not: at its first instruction, and at each event of a silent replay, since a library's
+    /// code appears only once the dynamic loader has mapped it (the debugger inserted them in
+    /// the first replay once it was there; code of a later exec is not covered).
+    func insertSoftwareBreakpoints(into task: ReplayTask) {
+        for address in target.softwareBreakpoints.keys where steppingOver?.address != address {
+            guard let byte = try? task.tracee.readMemory(at: address, count: 1), byte != [ReplayTarget.int3] else { continue }
+            _ = try? task.tracee.writeMemory(at: address, bytes: [ReplayTarget.int3])
+        }
+    }
+
+    /// Replay is about to replay event `index`, on `task`.
+    func willReplay(_ index: UInt64, on task: ReplayTask) throws {
+        guard let goal else { return }
+        // Only in the debugged process: another may be another program (a child that exec'd).
+        if let main = target.replayer.tasks[target.replayer.mainTid] { insertSoftwareBreakpoints(into: main) }
+        if index == 1 || stepping != nil {
+            target.replayer.debug("going back: event \(index), \("\(goal)".prefix { $0 != "(" }), steps \(stepping?.count ?? -1)")
+        }
+        hitsInEvent = 0
+        let finishedSteps = stepping
+        stepping = nil
+        switch goal {
+        case let .collectHits(before: moment):
+            switch moment {
+            case let .beforeEvent(event, _) where event == index:
+                try backToLastHit(excludingSyscallHitsOf: nil)
+            case let .syscallExit(event, _) where event + 1 == index:
+                try backToLastHit(excludingSyscallHitsOf: event)
+            case let .userCode(event, tid, position?) where event == index:
+                let stopsBefore = stops
+                if let runner = target.replayer.tasks[tid] {
+                    do {
+                        try target.replayer.reach(position, on: runner, describe: "the debugger's point at 0x\(String(position.registers.rip, radix: 16))")
+                    } catch let error as RRError {
+                        reportError(tool: "rr-replayer", "going back: \(error); the hits before event \(index) are used")
+                    }
+                }
+                // A hardware breakpoint where the point is fires with the search's own: that hit is the point.
+                if let last = hits.last, last.event == index, stops > stopsBefore, lastHitStop == stops { hits.removeLast() }
+                try backToLastHit(excludingSyscallHitsOf: nil)
+            default:
+                try giveUpIfPassed(moment.event, index: index, task: task)
+            }
+        case let .stopAtHit(hit):
+            try giveUpIfPassed(hit.event, index: index, task: task)
+        case let .countStepsToHit(hit):
+            if hit.event == index { stepping = (hit.thread, 0) } else { try giveUpIfPassed(hit.event, index: index, task: task) }
+        case let .countStepsToPosition(event, tid, position):
+            if event == index {
+                if let runner = target.replayer.tasks[tid], try target.replayer.isAt(position, runner) {
+                    // Already there when the event began: the instruction before is in an earlier event.
+                    try show(.signal(GdbSession.sigtrap), of: tid, at: .userCode(event, thread: tid, position))
+                    return
+                }
+                stepping = (tid, 0)
+            } else {
+                try giveUpIfPassed(event, index: index, task: task)
+            }
+        case let .countStepsInEvent(event, tid):
+            if event == index {
+                stepping = (tid, 0)
+            } else if event + 1 == index {
+                self.goal = .stopAfterSteps(event, thread: tid, steps: finishedSteps?.count ?? 0, reason: .signal(GdbSession.sigtrap))
+                throw Restart()
+            } else {
+                try giveUpIfPassed(event, index: index, task: task)
+            }
+        case let .stopAfterSteps(event, tid, steps, reason):
+            if event == index {
+                if steps == 0 {
+                    try show(reason, of: tid, at: .beforeEvent(index, thread: tid))
+                    return
+                }
+                stepping = (tid, 0)
+            } else {
+                try giveUpIfPassed(event, index: index, task: task)
+            }
+        case .start:
+            break
+        }
+    }
+
+    /// The end of collecting: the last hit is shown by the next replay; with none, the start.
+    private func backToLastHit(excludingSyscallHitsOf event: UInt64?) throws {
+        let earlier = hits.filter { !($0.bySyscall && $0.event == event) }
+        guard let last = earlier.last else {
+            goal = .start
+            throw Restart()
+        }
+        if case .watchpoint = last.reason, !last.bySyscall {
+            goal = .countStepsToHit(last)
+        } else {
+            goal = .stopAtHit(last)
+        }
+        throw Restart()
+    }
+
+    /// A search whose event has gone by without finding its point stops where replay is.
+    private func giveUpIfPassed(_ event: UInt64, index: UInt64, task: ReplayTask) throws {
+        guard index > event else { return }
+        reportError(tool: "rr-replayer", "going back: the point in event \(event) was not found again; stopped at event \(index)")
+        try show(.signal(GdbSession.sigtrap), of: task.recordedTid, at: .beforeEvent(index, thread: task.recordedTid))
+    }
+
+    /// How to resume `task` during a silent replay: single steps for a software breakpoint's
+    /// step-over and for the thread whose instructions are counted; otherwise to the next stop.
+    func seekingResumeMode(for task: ReplayTask) throws -> Tracee.Resume {
+        try armHardwareBreakpoints(on: task)
+        let counted = stepping?.thread == task.recordedTid
+        guard counted || steppingOver?.thread == task.recordedTid else { return .toSyscall }
+        switch task.position {
+        case .atSyscallEntry, .inSyscall, .exiting: return .toSyscall
+        default: break
+        }
+        let rip = try task.tracee.registers().rip
+        let code = (try? task.tracee.readMemory(at: rip, count: 2)) ?? []
+        if code == Self.syscallInstruction {
+            if let over = steppingOver, over.thread == task.recordedTid { try finishStepOver() }
+            return .toSyscall
+        }
+        seekStepPushesFlags = code.first == Self.pushf
+        return .singleStep
+    }
+
+    /// The hits and single steps of a silent replay: never shown, except the one searched for.
+    func seekingClaims(_ stop: Stop, of task: ReplayTask) throws -> Bool {
+        let tid = task.recordedTid
+        stops += 1
+        let counted = stepping?.thread == tid
+        let overStep = steppingOver?.thread == tid
+        guard stop == .signal(.sigtrap) else {
+            if overStep { try finishStepOver() }
+            return false
+        }
+        if seekStepPushesFlags, counted || overStep {
+            seekStepPushesFlags = false
+            try clearPushedTrapFlag(task)
+        }
+        let siginfo = try task.tracee.siginfo()
+        let code = siginfo.count >= Self.siginfoCodeOffset + 4 ? siginfo.loadLittleEndian(Int32.self, at: Self.siginfoCodeOffset) : 0
+        var registers = try task.tracee.registers()
+        var reason: GdbSession.StopReason?
+        if code != Self.kernelTrap, !target.watchpoints.isEmpty, let watchpoint = try triggeredWatchpoint(of: task) {
+            reason = .watchpoint(watchpoint.kind, address: watchpoint.address)
+        } else if code == Self.kernelTrap, let original = target.softwareBreakpoints[registers.rip &- 1] {
+            registers.rip -= 1
+            try task.tracee.setRegisters(registers)
+            // Stepped over by hand: the original byte for one instruction, then the int3 again.
+            try task.tracee.writeMemory(at: registers.rip, bytes: [original])
+            steppingOver = (tid, registers.rip)
+            reason = .softwareBreakpoint
+        } else if code == Self.hardwareTrap || code == Self.breakpointTrap, target.hardwareBreakpoints.contains(registers.rip) {
+            reason = .hardwareBreakpoint
+        }
+        // The step over ends once the instruction has run: not at a stop before it (replay's own
+        // breakpoint on the same address fires first).
+        if overStep, reason != .softwareBreakpoint, registers.rip != steppingOver?.address { try finishStepOver() }
+        guard reason != nil || counted || overStep else { return false }
+        if counted, var progress = stepping {
+            progress.count += 1
+            stepping = progress
+            if progress.count > Self.mostSteps {
+                reportError(tool: "rr-replayer", "going back: more than \(Self.mostSteps) steps in one event; stopped there")
+                try show(.signal(GdbSession.sigtrap), of: tid, at: .userCode(events, thread: tid, nil))
+                return true
+            }
+        }
+        if let reason {
+            hitsInEvent += 1
+            lastHitStop = stops
+            let hit = DebuggerHit(event: events, ordinal: hitsInEvent, thread: tid, reason: reason, bySyscall: false)
+            target.replayer.debug("going back: hit \(hit.ordinal) of event \(hit.event) at 0x\(String(registers.rip, radix: 16)) (\(reason)), step \(stepping?.count ?? -1)")
+            switch goal {
+            case .collectHits?:
+                hits.append(hit)
+            case let .stopAtHit(wanted)? where wanted.event == hit.event && wanted.ordinal == hit.ordinal:
+                if let over = steppingOver { try task.tracee.writeMemory(at: over.address, bytes: [ReplayTarget.int3]); steppingOver = nil }
+                try show(reason, of: tid, at: .userCode(events, thread: tid, nil))
+                return true
+            case let .countStepsToHit(wanted)? where wanted.event == hit.event && wanted.ordinal == hit.ordinal:
+                // The write was the last step's instruction: the point before it is one step fewer.
+                goal = .stopAfterSteps(hit.event, thread: tid, steps: (stepping?.count ?? 1) - 1, reason: reason)
+                throw Restart()
+            default: break
+            }
+        }
+        if counted, let progress = stepping {
+            switch goal {
+            case let .countStepsToPosition(event, _, position)?:
+                if try target.replayer.isAt(position, task) {
+                    goal = .stopAfterSteps(event, thread: tid, steps: progress.count - 1, reason: .signal(GdbSession.sigtrap))
+                    throw Restart()
+                }
+            case let .stopAfterSteps(_, _, steps, reason)? where progress.count == steps:
+                if let over = steppingOver { try task.tracee.writeMemory(at: over.address, bytes: [ReplayTarget.int3]); steppingOver = nil }
+                try show(reason, of: tid, at: .userCode(events, thread: tid, nil))
+                return true
+            default: break
+            }
+        }
+        // Replay's own search for a recorded point may have stopped here too: it is told (Replayer.nextRawStop).
+        return true
+    }
+
+    /// A traced syscall's output touched a watchpoint during a silent replay.
+    func seekingSyscallWrote(_ watchpoint: ReplayTarget.Watchpoint, on task: ReplayTask) throws {
+        hitsInEvent += 1
+        let reason = GdbSession.StopReason.watchpoint(watchpoint.kind, address: watchpoint.address)
+        let hit = DebuggerHit(event: events, ordinal: hitsInEvent, thread: task.recordedTid, reason: reason, bySyscall: true)
+        switch goal {
+        case .collectHits?:
+            hits.append(hit)
+        case let .stopAtHit(wanted)? where wanted.event == hit.event && wanted.ordinal == hit.ordinal:
+            try show(reason, of: task.recordedTid, at: .syscallExit(events, thread: task.recordedTid))
+        default: break
+        }
+    }
+
+    /// The software breakpoint stepped over goes back in.
+    private func finishStepOver() throws {
+        guard let over = steppingOver, let task = target.replayer.tasks[over.thread] else { steppingOver = nil; return }
+        steppingOver = nil
+        try task.tracee.writeMemory(at: over.address, bytes: [ReplayTarget.int3])
+    }
+
+    /// The event replay is at.
+    var events: UInt64 { target.replayer.eventIndex }
+}
+
+extension ReplayMoment {
+    /// The event the point is in (the start: before any).
+    var event: UInt64 {
+        switch self {
+        case .start: return 0
+        case let .beforeEvent(event, _), let .syscallExit(event, _), let .userCode(event, _, _): return event
+        }
+    }
+}
+
+extension Replayer {
+    /// Where `task` is in its user code, as a recording names a point (AsyncEvents.swift).
+    func currentPosition(of task: ReplayTask) throws -> UserPosition {
+        let registers = try task.tracee.registers()
+        let buffers = tasks.values.filter { $0 === task || sameProcess($0, task) }.compactMap(\.buffer)
+        var position = UserPosition(registers: registers, extendedStateDigest: try task.tracee.extendedStateDigest(),
+                                    memoryDigest: 0, userTime: try task.tracee.userTime(), syscallBuffers: buffers.sorted())
+        let code = (try? task.tracee.readMemory(at: registers.rip, count: 16)) ?? []
+        let excluded = position.unhashedMemory + RepeatedMove.unsettledMemory(code: code, registers: registers)
+        position.memoryDigest = try MemoryDigest.compute(of: task.tracee.tid, excluding: excluded, stackPointer: registers.rsp)
+        let coverage = PointedMemory.coverage(try ProcFiles.maps(of: task.tracee.tid), excluding: excluded, stackPointer: registers.rsp)
+        position.pointedMemory = PointedMemory.digests(pid: task.tracee.tid, registers: registers, coverage: coverage)
+        return position
+    }
+
+    /// Whether `task` is at `position` now (the registers first: they are cheap).
+    func isAt(_ position: UserPosition, _ task: ReplayTask) throws -> Bool {
+        let registers = try task.tracee.registers()
+        guard position.matches(registers), try task.tracee.extendedStateDigest() == position.extendedStateDigest else { return false }
+        let code = (try? task.tracee.readMemory(at: registers.rip, count: 16)) ?? []
+        let excluded = position.unhashedMemory + RepeatedMove.unsettledMemory(code: code, registers: registers)
+        return try MemoryDigest.compute(of: task.tracee.tid, excluding: excluded, stackPointer: registers.rsp) == position.memoryDigest
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+
+/// Going backwards in a replay under gdb (`reverse-continue`, `reverse-step`, `reverse-next`,
+/// `reverse-finish`, `reverse-stepi`): gdb, scripted with `gdb -batch -x`, debugs real recordings
+/// of our programs and lands where the program's own output says it must.
+@Suite(.serialized) struct ReverseExecutionTests {
+    typealias Server = GdbServerTests.Server
+
+    /// From a breakpoint after the last write, a watchpoint on a global written in three places
+    /// goes back to each write in turn, stopped before the instruction that wrote (the old value
+    /// is the later one); one more goes back to the start of the recording, and from there the
+    /// replay goes forwards again to the end.
+    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func reverseContinueLandsOnEachWriteOfAWatchpointBackwards() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/watch_target"
+        let recorded = try Harness.record([program], trace: trace)
+        #expect(recorded.stdoutText.hasPrefix("first 11\nsecond 31\nthird 93\n"))
+        let server = try Server(trace: trace, in: scratch)
+        let gdb = try server.runGdb(debugging: program, """
+        break fill_from_pipe
+        continue
+        watch watched
+        reverse-continue
+        reverse-continue
+        reverse-continue
+        reverse-continue
+        continue
+        delete
+        continue
+        """)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        // Going back each stop shows the value after the write as old, before it as new, at the writing line.
+        let stops = [("93", "31", "triple_third", 13), ("31", "11", "add_second", 12), ("11", "0", "set_first", 11)]
+        var searchFrom = output.startIndex
+        for (old, new, function, line) in stops {
+            let pattern = #"Hardware watchpoint 2: watched\s+Old value = "# + old + #"\s+New value = "# + new
+                + #"\s+(0x[0-9a-f]+ in )?"# + function + #" \(\) at \S*watch_target.c:"# + "\(line)\n"
+            let found = output.range(of: pattern, options: .regularExpression, range: searchFrom..<output.endIndex)
+            #expect(found != nil, "no backwards stop in \(function) after the previous one:\n\(output)\n\(gdb.stderrText)")
+            if let found { searchFrom = found.upperBound }
+        }
+        let start = output.range(of: "No more reverse-execution history.", range: searchFrom..<output.endIndex)
+        #expect(start != nil, "\(output)")
+        // Forwards again from the start: the first write, then the end.
+        let forwards = #"Hardware watchpoint 2: watched\s+Old value = 0\s+New value = 11\s+(0x[0-9a-f]+ in )?set_first"#
+        #expect(output.range(of: forwards, options: .regularExpression, range: (start?.upperBound ?? searchFrom)..<output.endIndex) != nil, "\(output)")
+        #expect(output.contains("exited normally]"), "\(output)")
+        #expect(status == recorded.status, "\(server.stderrLines)")
+        #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
+        #expect(server.stderrLines.count == 1, "\(server.stderrLines)")
+    }
+
+    /// In a recursive function: `reverse-next` back over a printf and back over the recursive
+    /// call, `reverse-step` to the line before, `reverse-finish` out to the caller's frame, whose
+    /// argument is the next level up.
+    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func reverseStepNextAndFinishInARecursiveFunction() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/reverse_target"
+        let recorded = try Harness.record([program], trace: trace)
+        #expect(recorded.stdoutText.contains("level 2 below 1\n"), "\(recorded.stdoutText)")
+        let server = try Server(trace: trace, in: scratch)
+        let gdb = try server.runGdb(debugging: program, """
+        break depth_sum if n == 2
+        continue
+        next
+        next
+        next
+        print below
+        reverse-next
+        print n
+        reverse-next
+        reverse-step
+        print n
+        reverse-finish
+        print n
+        delete
+        continue
+        """)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        let expected = [
+            "Breakpoint 1, depth_sum (n=2) at ", "13\t    return below + n;\n", "$1 = 1\n",
+            "12\t    printf(\"level %d below %d\\n\", n, below);\n", "$2 = 2\n",
+            "11\t    int below = depth_sum(n - 1);\n",
+            "10\t    if (n == 0) return 0;\n", "$3 = 2\n",
+            " in depth_sum (n=3) at ", "11\t    int below = depth_sum(n - 1);\n", "$4 = 3\n",
+            "exited normally]",
+        ]
+        var searchFrom = output.startIndex
+        for text in expected {
+            let found = output.range(of: text, range: searchFrom..<output.endIndex)
+            #expect(found != nil, "no \"\(text)\" after the previous stop:\n\(output)\n\(gdb.stderrText)")
+            if let found { searchFrom = found.upperBound }
+        }
+        #expect(status == recorded.status, "\(server.stderrLines)")
+        #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
+        #expect(server.stderrLines.count == 1, "\(server.stderrLines)")
+    }
+
+    /// A recorded NULL store: gdb stops at the SIGSEGV with the caller in the backtrace,
+    /// `reverse-stepi` goes to the instruction before, `reverse-continue` to a breakpoint set
+    /// then (the last call of the recursion), and forwards again the crash ends the replay as it
+    /// ended the recording.
+    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func aRecordedCrashStopsAtTheFaultAndGoesBack() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/reverse_target"
+        let recorded = try Harness.record([program, "crash"], trace: trace)
+        #expect(recorded.status == 139)
+        let server = try Server(trace: trace, in: scratch)
+        let gdb = try server.runGdb(debugging: program, """
+        continue
+        bt
+        print $pc
+        reverse-stepi
+        print $pc
+        break depth_sum
+        reverse-continue
+        print n
+        delete
+        continue
+        continue
+        """)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        #expect(output.contains("Program received signal SIGSEGV"), "\(output)\n\(gdb.stderrText)")
+        #expect(output.range(of: #"#1  0x[0-9a-f]+ in main \(argc=2, "#, options: .regularExpression) != nil, "\(output)")
+        let pcs = output.matches(of: /\$[12] = \(void \(\*\)\(\)\) 0x([0-9a-f]+) <store_through\+(\d+)>/).map { Int($0.output.2)! }
+        #expect(pcs.count == 2, "\(output)")
+        if pcs.count == 2 { #expect(pcs[1] < pcs[0] && pcs[0] - pcs[1] <= 15, "reverse-stepi went from +\(pcs[0]) to +\(pcs[1])") }
+        #expect(output.contains("Breakpoint 1, depth_sum (n=0) at "), "\(output)")
+        #expect(output.contains("$3 = 0\n"), "\(output)")
+        #expect(output.contains("Program terminated with signal SIGSEGV"), "\(output)")
+        #expect(status == recorded.status, "\(server.stderrLines)")
+        #expect(server.stderrLines.count == 1, "\(server.stderrLines)")
+    }
+
+    /// Two threads write a shared counter: from main's last line a watchpoint goes back to the
+    /// thread that wrote last (the one the program named), and once more to the other.
+    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func aWatchpointGoesBackToTheThreadThatWroteLast() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/shared_counter"
+        let recorded = try Harness.record([program], trace: trace)
+        let match = try #require(recorded.stdoutText.firstMatch(of: /counter (\d+) last writer (\d)/), "\(recorded.stdoutText)")
+        let lastWriter = Int(match.output.2)!
+        let server = try Server(trace: trace, in: scratch)
+        let gdb = try server.runGdb(debugging: program, """
+        break shared_counter.c:32
+        continue
+        watch counter
+        reverse-continue
+        print worker
+        print counter
+        thread
+        delete
+        continue
+        """)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        #expect(output.range(of: #"hit Hardware watchpoint 2: counter\s+Old value = "# + match.output.1 + #"\s+New value = \d+\s+(0x[0-9a-f]+ in )?add \("#,
+                             options: .regularExpression) != nil, "\(output)\n\(gdb.stderrText)")
+        #expect(output.contains("$1 = \(lastWriter)\n"), "\(output)")
+        #expect(!output.contains("[Current thread is 1 "), "the write was a worker's: \(output)")
+        #expect(output.contains("exited normally]"), "\(output)")
+        #expect(status == recorded.status, "\(server.stderrLines)")
+        #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
+    }
+}
