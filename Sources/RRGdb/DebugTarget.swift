@@ -16,4 +16,10 @@ public protocol DebugTarget: AnyObject {
     /// The contents of a qXfer object other than `features` (`auxv`, `exec-file`), or nil if
     /// the target has none.
     func object(_ name: String, annex: String) -> [UInt8]?
+    /// The text a `monitor` command prints, or nil for a command the target does not know.
+    func monitor(_ command: String) -> String?
+}
+
+extension DebugTarget {
+    public func monitor(_ command: String) -> String? { nil }
 }

@@ -185,6 +185,11 @@ public final class GdbSession {
             }
             guard let contents else { try channel.send(object == "features" ? Self.argumentError : ""); break }
             try channel.send(Self.chunk(of: contents, offset: offset, length: length))
+        case .monitor(let command):
+            // Output goes in `O` packets (hex text), then the command's `OK`; empty: not known.
+            guard let text = target.monitor(command) else { try channel.send(""); break }
+            if !text.isEmpty { try channel.send("O" + Hex.encode(Array(text.utf8))) }
+            try channel.send("OK")
         case .unknown:
             try channel.send("")
         }

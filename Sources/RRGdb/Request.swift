@@ -69,6 +69,8 @@ public enum Request: Equatable {
     /// `k`, which wants no reply, or `vKill`, which wants `OK`.
     case kill(answered: Bool)
     case read(object: String, annex: String, offset: Int, length: Int)
+    /// `qRcmd,HEX`: a `monitor` command, hex-encoded.
+    case monitor(String)
     case unknown(String)
 
     /// Parses a packet's payload; throws `RequestError` for a known packet with bad arguments.
@@ -167,6 +169,10 @@ public enum Request: Equatable {
         default: break
         }
         if text.hasPrefix("qAttached") { return .attached }
+        if text.hasPrefix("qRcmd,") {
+            guard let bytes = Hex.decode(text.dropFirst("qRcmd,".count)) else { throw RequestError(packet: text) }
+            return .monitor(String(decoding: bytes, as: UTF8.self))
+        }
         if text.hasPrefix("qXfer:") {
             // qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH
             let parts = text.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)

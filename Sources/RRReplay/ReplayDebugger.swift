@@ -39,8 +39,10 @@ public final class ReplayDebugger {
     public var canRestart = false
     /// Where the debugger was last shown a stop: where going back starts from.
     var moment = ReplayMoment.start
-    /// What the silent replay under way is for (ReverseExecution.swift); nil: none is.
+    /// What the replay under way is looking for (ReverseExecution.swift); nil: nothing.
     var goal: SeekGoal?
+    /// The replay under way is one started again to go back: it echoes no output until its goal.
+    var replayingAgain = false
     /// The breakpoint and watchpoint hits a silent replay has noted, in order.
     var hits: [DebuggerHit] = []
     /// The hits in the event being replayed, and the stops claimed so far (the last hit's among them).
@@ -65,12 +67,16 @@ public final class ReplayDebugger {
     // MARK: hooks called by the replayer
 
     func started(_ task: ReplayTask) throws {
-        insertSoftwareBreakpoints(into: task)
+        insertSoftwareBreakpointsIfDue()
         if case .start? = goal {
-            try show(.historyStart, of: task.recordedTid, at: .start)
-            return
+            guard target.debuggedProcess != nil else {
+                try show(.historyStart, of: task.recordedTid, at: .start)
+                return
+            }
+            // Another process's history starts where the session first showed it.
+            goal = .stopAfterSteps(target.debuggedSince, thread: target.processLeader, steps: 0, reason: .historyStart)
         }
-        if isSeeking { return }
+        if isSeeking || target.debuggedProcess != nil { return }
         moment = .start
         try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .signal(GdbSession.sigtrap))))
     }
@@ -161,7 +167,9 @@ public final class ReplayDebugger {
 
     /// `task` is stopped at the instruction whose fault the recording delivers next (a
     /// SIGSEGV, say): the debugger sees it there, before the signal goes in.
-    func faulted(_ signal: SignalNumber, on task: ReplayTask) throws {
+    func faulted(_ signal: SignalNumber, on task: ReplayTask, fatal: Bool) throws {
+        // The fault that ends the main process is where `replay -e` stops.
+        if case .end? = goal, fatal, target.task(task.recordedTid.rawValue) != nil { goal = nil }
         if isSeeking { return }
         steps[task.recordedTid] = nil
         moment = .userCode(events, thread: task.recordedTid, nil)
@@ -170,6 +178,9 @@ public final class ReplayDebugger {
 
     /// The recording is replayed to its end.
     func finished(shellStatus: Int32) throws {
+        if case let .stopBeforeEvent(event)? = goal {
+            reportError(tool: "rr-replayer", "event \(event) is beyond the end of the recording (\(events) events): the session starts at the end")
+        }
         goal = nil
         do {
             _ = try session.stopped(.exited(shellStatus: shellStatus))

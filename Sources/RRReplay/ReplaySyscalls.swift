@@ -138,7 +138,7 @@ extension Replayer {
             ranges = [MemoryRange(address: event.arguments[1], length: total)]
         }
         // A replay run again to go backwards shows nothing: its output was shown the first time.
-        if debugger?.isSeeking == true { return }
+        if debugger?.replayingAgain == true { return }
         for range in ranges {
             echo.write(try task.tracee.readMemory(at: range.address, count: range.length), to: event.echo)
         }
@@ -245,7 +245,7 @@ extension Replayer {
         }
         let stop = try nextStop(task, expecting: event.signal)
         guard stop == .signal(event.signal) else { throw divergence("signal \(event.signal)", describeStop(stop, task)) }
-        if case .atFault = event.position { try debugger?.faulted(event.signal, on: task) }
+        if case .atFault = event.position { try debugger?.faulted(event.signal, on: task, fatal: event.frame == nil) }
         try task.tracee.setSiginfo(event.siginfo)
         task.lastSyscall = nil
         try deliver(event, on: task)

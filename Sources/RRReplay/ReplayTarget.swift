@@ -2,7 +2,7 @@ import RRCore
 import RRGdb
 import RRPtrace
 
-/// What the debugger sees of a replay: the main process's threads (by their recorded tids),
+/// What the debugger sees of a replay: one process's threads (by their recorded tids),
 /// their registers and memory, and the debugger's breakpoints.
 ///
 /// Software breakpoints are int3 bytes written into the program's code. The replay's own
@@ -42,9 +42,18 @@ final class ReplayTarget {
     static let hardwareSlots = Array(1..<Tracee.executionBreakpointSlots)
     static let pageSize: UInt64 = 4096
 
-    /// The main process's threads, the main thread first.
+    /// The debugged process, by its recorded pid: the main one unless `replay -p` chose another.
+    var debuggedProcess: Tid?
+    var processLeader: Tid { debuggedProcess ?? replayer.mainTid }
+    /// The event from which the debugged process holds the image the debugger's breakpoints are
+    /// for (after its exec, for a process chosen by its command).
+    var debuggedSince: UInt64 = 0
+    /// The path of the debugged process's program when another than the main one's.
+    var debuggedExecutable: String?
+
+    /// The debugged process's threads, its main thread first.
     var processTasks: [ReplayTask] {
-        guard let main = replayer.tasks[replayer.mainTid] else { return [] }
+        guard let main = replayer.tasks[processLeader] else { return [] }
         let group = try? ProcFiles.statusFields(of: main.tracee.tid)["Tgid"]
         let others = replayer.tasks.values.filter {
             $0 !== main && group != nil && (try? ProcFiles.statusFields(of: $0.tracee.tid)["Tgid"]) == group
@@ -56,7 +65,7 @@ final class ReplayTarget {
 }
 
 extension ReplayTarget: DebugTarget {
-    public var processID: Int32 { replayer.mainTid.rawValue }
+    public var processID: Int32 { processLeader.rawValue }
 
     public var threads: [Int32] { processTasks.map(\.recordedTid.rawValue) }
 
@@ -128,10 +137,19 @@ extension ReplayTarget: DebugTarget {
         }
     }
 
+    /// `monitor when`: the event replay is at, as `-g` takes it (rr's name for the command).
+    public func monitor(_ command: String) -> String? {
+        switch command.split(separator: " ").joined(separator: " ") {
+        case "when": return "Current event: \(replayer.eventIndex)\n"
+        case "help": return "when: the number of the event being replayed (replay -g N starts at event N)\n"
+        default: return nil
+        }
+    }
+
     public func object(_ name: String, annex: String) -> [UInt8]? {
         switch name {
         case "exec-file":
-            return replayer.debuggedExecutable.map { Array($0.utf8) }
+            return (debuggedExecutable ?? replayer.debuggedExecutable).map { Array($0.utf8) }
         case "auxv":
             // The kernel's copy from the replayed exec: the layout (entry, phdr, interpreter base) is the recorded one.
             guard let main = processTasks.first else { return nil }

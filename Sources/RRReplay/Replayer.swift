@@ -38,6 +38,8 @@ public final class Replayer {
     let shared: SharedMappings
     private(set) var mainTid = Tid(0)
     private var mainStatus: Int32 = 0
+    /// The shell status of each process that has ended, by its recorded pid.
+    private var processStatuses: [Tid: Int32] = [:]
     /// The task of the event being replayed, for divergence reports.
     var currentTid = Tid(0)
     /// The gdb session the replay answers to, if one is attached (replay --server).
@@ -107,7 +109,7 @@ public final class Replayer {
             guard let task = tasks[driver] else {
                 throw divergence(event.summary, "no such task (tid \(event.tid) was never created in replay)")
             }
-            try debugger?.willReplay(events.index, on: task)
+            try debugger?.willReplay(events.index, event, on: task)
             try replay(event, on: task)
             events.advance()
         }
@@ -117,7 +119,9 @@ public final class Replayer {
         if let end = events.end, !end.error.isEmpty {
             throw RRError.usage("replayed all of a recording that stopped early: \(end.error)")
         }
-        try debugger?.finished(shellStatus: mainStatus)
+        if let debugger {
+            try debugger.finished(shellStatus: debugger.target.debuggedProcess.flatMap { processStatuses[$0] } ?? mainStatus)
+        }
         return .completed(status: mainStatus)
     }
 
@@ -426,6 +430,7 @@ public final class Replayer {
                 }
                 tasks[task.recordedTid] = nil
                 if task.recordedTid == mainTid { mainStatus = exit.shellStatus }
+                processStatuses[task.recordedTid] = exit.shellStatus
                 return
             case .signal(let signal) where !signal.isSynchronousFault:
                 continue  // a dying task's stray signal

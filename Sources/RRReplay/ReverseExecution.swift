@@ -56,6 +56,16 @@ enum SeekGoal {
     case stopAfterSteps(UInt64, thread: Tid, steps: Int, reason: GdbSession.StopReason)
     /// Show the first instruction, as the start of the history.
     case start
+    /// Show the point before this event is replayed (`replay -g N`).
+    case stopBeforeEvent(UInt64)
+    /// Show the last point before the debugged process ends: before its main thread's exit, or
+    /// at the fault that kills it (`replay -e`).
+    case end
+    /// Debug another process than the main one (`replay -p`): one with this recorded pid, from
+    /// its creation, or the first to exec a program of this name, from its exec.
+    case process(pid: Tid?, command: String?)
+    /// Show the debugged process at its first instruction after the exec just replayed.
+    case afterExec(Tid)
 }
 
 extension ReplayDebugger {
@@ -68,6 +78,14 @@ extension ReplayDebugger {
     static let mostSteps = 2_000_000
 
     var isSeeking: Bool { goal != nil }
+
+    /// Ends this replay for another from the start, which echoes no output until its point is
+    /// shown: the output was shown the first time. (A session started at an event or at the end
+    /// echoes the output on the way there.)
+    func replayAgain() -> Restart {
+        replayingAgain = true
+        return Restart()
+    }
 
     // MARK: the debugger's reverse commands
 
@@ -88,7 +106,7 @@ extension ReplayDebugger {
             case .userCode: goal = .start
             }
         }
-        throw Restart()
+        throw replayAgain()
     }
 
     /// The current point, with its user-code position computed.
@@ -102,6 +120,7 @@ extension ReplayDebugger {
     func show(_ reason: GdbSession.StopReason, of tid: Tid, at moment: ReplayMoment) throws {
         goal = nil
         stepping = nil
+        replayingAgain = false
         self.moment = moment
         try obey(try session.stopped(.stopped(thread: tid.rawValue, reason)))
     }
@@ -112,18 +131,35 @@ extension ReplayDebugger {
     /// not: at its first instruction, and at each event of a silent replay, since a library's
     /// code appears only once the dynamic loader has mapped it (the debugger inserted them in
     /// the first replay once it was there; code of a later exec is not covered).
-    func insertSoftwareBreakpoints(into task: ReplayTask) {
+    func insertSoftwareBreakpointsIfDue() {
+        // Only in the debugged process, once it runs the program they are for.
+        guard events >= target.debuggedSince, let task = target.replayer.tasks[target.processLeader] else { return }
         for address in target.softwareBreakpoints.keys where steppingOver?.address != address {
             guard let byte = try? task.tracee.readMemory(at: address, count: 1), byte != [ReplayTarget.int3] else { continue }
             _ = try? task.tracee.writeMemory(at: address, bytes: [ReplayTarget.int3])
         }
     }
 
-    /// Replay is about to replay event `index`, on `task`.
-    func willReplay(_ index: UInt64, on task: ReplayTask) throws {
+    /// Where the session starts, when not at the first instruction: before event `event`, or
+    /// (nil) at the end of the main process.
+    public func start(before event: UInt64?) {
+        goal = event.map { .stopBeforeEvent($0) } ?? .end
+    }
+
+    /// The session is about another process than the main one: `choice` is its recorded pid
+    /// (from its creation) or its program's name (from its exec).
+    public func debugProcess(_ choice: String) {
+        if let pid = Int32(choice), pid > 0 {
+            goal = .process(pid: Tid(pid), command: nil)
+        } else {
+            goal = .process(pid: nil, command: choice)
+        }
+    }
+
+    /// Replay is about to replay `event`, number `index`, on `task`.
+    func willReplay(_ index: UInt64, _ event: TraceEvent, on task: ReplayTask) throws {
         guard let goal else { return }
-        // Only in the debugged process: another may be another program (a child that exec'd).
-        if let main = target.replayer.tasks[target.replayer.mainTid] { insertSoftwareBreakpoints(into: main) }
+        insertSoftwareBreakpointsIfDue()
         if index == 1 || stepping != nil {
             target.replayer.debug("going back: event \(index), \("\(goal)".prefix { $0 != "(" }), steps \(stepping?.count ?? -1)")
         }
@@ -172,7 +208,7 @@ extension ReplayDebugger {
                 stepping = (tid, 0)
             } else if event + 1 == index {
                 self.goal = .stopAfterSteps(event, thread: tid, steps: finishedSteps?.count ?? 0, reason: .signal(GdbSession.sigtrap))
-                throw Restart()
+                throw replayAgain()
             } else {
                 try giveUpIfPassed(event, index: index, task: task)
             }
@@ -188,7 +224,37 @@ extension ReplayDebugger {
             }
         case .start:
             break
+        case let .stopBeforeEvent(wanted) where wanted == index:
+            // Shown on the event's thread when the debugger sees it (the main process's).
+            let tid = target.task(task.recordedTid.rawValue) != nil ? task.recordedTid : target.replayer.mainTid
+            try show(.signal(GdbSession.sigtrap), of: tid, at: .beforeEvent(index, thread: tid))
+        case .end:
+            if case let .exit(exit) = event, exit.tid == target.processLeader {
+                try show(.signal(GdbSession.sigtrap), of: exit.tid, at: .beforeEvent(index, thread: exit.tid))
+            }
+        case let .process(pid, command):
+            if let pid, event.tid == pid {
+                target.debuggedProcess = pid
+                target.debuggedSince = index
+                try show(.signal(GdbSession.sigtrap), of: pid, at: .beforeEvent(index, thread: pid))
+            } else if let command, case let .exec(exec) = event, Self.names(exec, command) {
+                target.debuggedProcess = exec.tid
+                target.debuggedSince = index + 1
+                target.debuggedExecutable = access(exec.executable.path, R_OK) == 0 ? exec.executable.path : nil
+                self.goal = .afterExec(exec.tid)
+            }
+        case let .afterExec(tid):
+            try show(.signal(GdbSession.sigtrap), of: tid, at: .beforeEvent(index, thread: tid))
+        case .stopBeforeEvent:
+            break
         }
+    }
+
+    /// Whether `exec` runs the program `command` names (its path, its file name, or argv[0]).
+    static func names(_ exec: ExecEvent, _ command: String) -> Bool {
+        let path = exec.executable.path
+        let argv0 = exec.arguments.first.map { String(decoding: $0, as: UTF8.self) }
+        return path == command || path.split(separator: "/").last.map(String.init) == command || argv0 == command
     }
 
     /// The end of collecting: the last hit is shown by the next replay; with none, the start.
@@ -196,14 +262,14 @@ extension ReplayDebugger {
         let earlier = hits.filter { !($0.bySyscall && $0.event == event) }
         guard let last = earlier.last else {
             goal = .start
-            throw Restart()
+            throw replayAgain()
         }
         if case .watchpoint = last.reason, !last.bySyscall {
             goal = .countStepsToHit(last)
         } else {
             goal = .stopAtHit(last)
         }
-        throw Restart()
+        throw replayAgain()
     }
 
     /// A search whose event has gone by without finding its point stops where replay is.
@@ -291,7 +357,7 @@ extension ReplayDebugger {
             case let .countStepsToHit(wanted)? where wanted.event == hit.event && wanted.ordinal == hit.ordinal:
                 // The write was the last step's instruction: the point before it is one step fewer.
                 goal = .stopAfterSteps(hit.event, thread: tid, steps: (stepping?.count ?? 1) - 1, reason: reason)
-                throw Restart()
+                throw replayAgain()
             default: break
             }
         }
@@ -300,7 +366,7 @@ extension ReplayDebugger {
             case let .countStepsToPosition(event, _, position)?:
                 if try target.replayer.isAt(position, task) {
                     goal = .stopAfterSteps(event, thread: tid, steps: progress.count - 1, reason: .signal(GdbSession.sigtrap))
-                    throw Restart()
+                    throw replayAgain()
                 }
             case let .stopAfterSteps(_, _, steps, reason)? where progress.count == steps:
                 if let over = steppingOver { try task.tracee.writeMemory(at: over.address, bytes: [ReplayTarget.int3]); steppingOver = nil }

@@ -28,7 +28,20 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("server"), help: ArgumentHelp("Serve the gdb remote protocol on [HOST:]PORT (loopback only; port 0 picks a free one) and replay as the debugger directs.", valueName: "[HOST:]PORT"))
     var server: String?
 
+    @Option(name: .customLong("goto-event"), help: ArgumentHelp("With --server: the session starts before this event (as `monitor when` numbers them) rather than at the first instruction.", valueName: "N"))
+    var gotoEvent: UInt64?
+
+    @Flag(name: .customLong("end"), help: "With --server: the session starts at the end of the main process (before its exit, or at the fault that kills it).")
+    var atEnd = false
+
+    @Option(name: .customLong("process"), help: ArgumentHelp("With --server: debug this recorded process (a pid: from its creation; a program's name: from its first exec) rather than the main one.", valueName: "PID|COMMAND"))
+    var process: String?
+
     func validate() throws {
+        if (gotoEvent != nil || atEnd || process != nil) && server == nil { throw ValidationError("--goto-event, --end and --process need --server") }
+        if process != nil && (gotoEvent != nil || atEnd) { throw ValidationError("--process starts where that process does: it cannot be combined with --goto-event or --end") }
+        if let process, process.isEmpty { throw ValidationError("--process needs a pid or a program's name") }
+        if gotoEvent != nil && atEnd { throw ValidationError("--goto-event and --end both say where to start: give one") }
         if let server, Self.serverPort(server) == nil {
             throw ValidationError("--server needs [HOST:]PORT with HOST 127.0.0.1 or localhost (the server listens on loopback only) and PORT 0-65535, not \"\(server)\"")
         }
@@ -59,6 +72,8 @@ struct ReplayCommand: ParsableCommand {
                 let channel = PacketChannel(transport: try listener.accept())
                 debugger = ReplayDebugger(channel: channel)
                 debugger?.canRestart = trace != "-"
+                if gotoEvent != nil || atEnd { debugger?.start(before: gotoEvent) }
+                if let process { debugger?.debugProcess(process) }
                 replayer.attach(debugger!)
             }
             let outcome: Replayer.Outcome

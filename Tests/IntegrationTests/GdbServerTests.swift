@@ -15,14 +15,15 @@ import Testing
         var stdoutURL: URL { scratch.url.appendingPathComponent("replay.out") }
         var stderrURL: URL { scratch.url.appendingPathComponent("replay.err") }
 
-        init(trace: URL, in scratch: TemporaryDirectory) throws {
+        /// `options` go to `replay` before the trace (`-g N`, `-e`).
+        init(trace: URL, in scratch: TemporaryDirectory, options: [String] = []) throws {
             self.scratch = scratch
             var environment = ProcessInfo.processInfo.environment
             environment["RR_SWIFT_CONFIGURATION"] = "release"
             environment["RR_SWIFT_NO_BUILD"] = "1"
             let stdoutPath = scratch.url.appendingPathComponent("replay.out").path
             let stderrPath = scratch.url.appendingPathComponent("replay.err").path
-            pid = try Harness.spawn(["/usr/bin/timeout", "-k", "5", "120", Harness.launcher, "replay", "--server", "0", trace.path],
+            pid = try Harness.spawn(["/usr/bin/timeout", "-k", "5", "120", Harness.launcher, "replay", "--server", "0"] + options + [trace.path],
                                     environment: environment.map { "\($0.key)=\($0.value)" }, directory: scratch.url.path,
                                     stdout: stdoutPath, stderr: stderrPath, ownProcessGroup: true)
             var found: Int?
@@ -211,7 +212,8 @@ import Testing
         #expect(Self.processes(marked: marker).isEmpty)
     }
 
-    @Test(arguments: [["--server", "10.0.0.1:1234"], ["--server", "99999"], ["--server", "127.0.0.1:x"], ["--", "-batch"]])
+    @Test(arguments: [["--server", "10.0.0.1:1234"], ["--server", "99999"], ["--server", "127.0.0.1:x"], ["--", "-batch"],
+                      ["-g", "5"], ["-e"], ["--server", "0", "-g", "x"], ["--server", "0", "-g"]])
     func badServerOptionsAreOneLineErrors(_ options: [String]) throws {
         let result = try Harness.run([Harness.launcher, "replay"] + options + ["/nonexistent.rrt"])
         #expect(result.status != 0)

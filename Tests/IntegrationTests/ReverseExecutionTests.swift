@@ -171,3 +171,107 @@ import Testing
         #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
     }
 }
+
+/// Where a session starts: `-g EVENT` before an event (`monitor when` names the one a stop is
+/// in), `-e` at the end of the main process, from where going back works too.
+@Suite(.serialized) struct SessionStartTests {
+    typealias Server = GdbServerTests.Server
+
+    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func startBeforeAnEventOrAtTheEnd() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/watch_target"
+        let recorded = try Harness.record([program], trace: trace)
+        // The event the first write's function runs in.
+        let fromTheStart = try Server(trace: trace, in: scratch)
+        let first = try fromTheStart.runGdb(debugging: program, """
+        break triple_third
+        continue
+        monitor when
+        kill
+        """)
+        _ = fromTheStart.wait()
+        // gdb prints a monitor command's output on its stderr.
+        let when = try #require(first.stderrText.firstMatch(of: /Current event: (\d+)\n/), "\(first.stdoutText)\n\(first.stderrText)")
+        let event = Int(when.output.1)!
+
+        let atEvent = try Server(trace: trace, in: scratch, options: ["-g", "\(event)"])
+        let second = try atEvent.runGdb(debugging: program, """
+        monitor when
+        break triple_third
+        continue
+        print watched
+        kill
+        """)
+        #expect(second.stderrText.contains("Current event: \(event)\n"), "\(second.stdoutText)\n\(second.stderrText)")
+        #expect(!second.stdoutText.contains("in _start () from"), "not at the first instruction: \(second.stdoutText)")
+        // The third write is still to come, after the second.
+        #expect(second.stdoutText.contains("Breakpoint 1, triple_third ()"), "\(second.stdoutText)")
+        #expect(second.stdoutText.contains("$1 = 31\n"), "\(second.stdoutText)")
+        _ = atEvent.wait()
+
+        let atEnd = try Server(trace: trace, in: scratch, options: ["-e"])
+        let third = try atEnd.runGdb(debugging: program, """
+        print watched
+        print from_pipe
+        watch watched
+        reverse-continue
+        delete
+        continue
+        """)
+        let status = atEnd.wait()
+        let output = third.stdoutText
+        #expect(output.contains("$1 = 93\n") && output.contains("$2 = 42\n"), "\(output)\n\(third.stderrText)")
+        #expect(output.range(of: #"Old value = 93\s+New value = 31\s+(0x[0-9a-f]+ in )?triple_third"#, options: .regularExpression) != nil, "\(output)")
+        #expect(output.contains("exited normally]"), "\(output)")
+        #expect(status == recorded.status, "\(atEnd.stderrLines)")
+    }
+
+    /// `-e` on a recording that crashed: the session starts at the fault, the caller in the backtrace.
+    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func theEndOfACrashIsTheFault() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/reverse_target"
+        let recorded = try Harness.record([program, "crash"], trace: trace)
+        let server = try Server(trace: trace, in: scratch, options: ["-e"])
+        let gdb = try server.runGdb(debugging: program, """
+        bt
+        continue
+        """)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        #expect(output.range(of: #"#0  0x[0-9a-f]+ in store_through \(p=0x0, value=10\)"#, options: .regularExpression) != nil, "\(output)\n\(gdb.stderrText)")
+        #expect(output.range(of: #"#1  0x[0-9a-f]+ in main \("#, options: .regularExpression) != nil, "\(output)")
+        #expect(output.contains("Program terminated with signal SIGSEGV"), "\(output)")
+        #expect(status == recorded.status, "\(server.stderrLines)")
+    }
+}
+
+/// `-p COMMAND`: a child of a recorded shell script is debugged from its exec, forwards and
+/// backwards; the session ends with that process's status.
+@Suite struct OtherProcessTests {
+    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func aChildOfAShellScriptIsDebuggedByItsName() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/watch_target"
+        let recorded = try Harness.record(["/bin/sh", "-c", "\(program); echo shell-done"], trace: trace)
+        #expect(recorded.stdoutText.hasSuffix("shell-done\n"), "\(recorded.stdoutText)")
+        let server = try GdbServerTests.Server(trace: trace, in: scratch, options: ["-p", "watch_target"])
+        let gdb = try server.runGdb(debugging: program, """
+        break triple_third
+        continue
+        print watched
+        watch watched
+        reverse-continue
+        delete
+        continue
+        """)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        #expect(output.contains("Breakpoint 1, triple_third ()"), "\(output)\n\(gdb.stderrText)")
+        #expect(output.contains("$1 = 31\n"), "\(output)")
+        #expect(output.range(of: #"Old value = 31\s+New value = 11\s+(0x[0-9a-f]+ in )?add_second"#, options: .regularExpression) != nil, "\(output)")
+        #expect(output.contains("exited normally]"), "\(output)")
+        #expect(status == recorded.status, "\(server.stderrLines)")
+    }
+}

@@ -53,6 +53,7 @@ final class FakeTarget: DebugTarget {
         return true
     }
     func object(_ name: String, annex: String) -> [UInt8]? { name == "exec-file" ? Array("/bin/prog".utf8) : nil }
+    func monitor(_ command: String) -> String? { command == "when" ? "Current event: 7\n" : nil }
 }
 
 @Suite struct GdbSessionTests {
@@ -108,6 +109,14 @@ final class FakeTarget: DebugTarget {
         #expect(transport.replies == ["T05thread:2a;watch:403000;"])
         #expect(session.stopReply(.stopped(thread: 0x2b, .watchpoint(.readWatchpoint, address: 0x10))) == "T05thread:2b;rwatch:10;")
         #expect(session.stopReply(.stopped(thread: 0x2b, .watchpoint(.accessWatchpoint, address: 0x10))) == "T05thread:2b;awatch:10;")
+    }
+
+    /// `monitor when`: the text in an `O` packet, then `OK`; a command the target does not know
+    /// gets the empty reply (gdb: "Target does not support this command").
+    @Test func monitorCommandsPrintThroughOPackets() throws {
+        let (session, transport) = session(["qRcmd," + Hex.encode(Array("when".utf8)), "qRcmd,78", "qRcmd,zz", "k"])
+        #expect(try session.stopped(.stopped(thread: 0x2a, .signal(5))) == .kill)
+        #expect(transport.replies == ["O" + Hex.encode(Array("Current event: 7\n".utf8)), "OK", "", "E16"])
     }
 
     /// Going backwards: gdb hears that the target can (qSupported), the commands come back as
