@@ -18,8 +18,14 @@ public protocol DebugTarget: AnyObject {
     func object(_ name: String, annex: String) -> [UInt8]?
     /// The text a `monitor` command prints, or nil for a command the target does not know.
     func monitor(_ command: String) -> String?
+    /// Whether register `number` (target-description order) of the thread, or the memory at
+    /// `address`, could be given this value.
+    func writeRegister(of thread: Int32, number: Int, value: [UInt8]) -> Bool
+    func writeMemory(of thread: Int32, at address: UInt64, bytes: [UInt8]) -> Bool
 }
 
 extension DebugTarget {
     public func monitor(_ command: String) -> String? { nil }
+    public func writeRegister(of thread: Int32, number: Int, value: [UInt8]) -> Bool { false }
+    public func writeMemory(of thread: Int32, at address: UInt64, bytes: [UInt8]) -> Bool { false }
 }

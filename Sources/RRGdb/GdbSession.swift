@@ -135,9 +135,28 @@ public final class GdbSession {
             guard hasProcess, let thread = selectedThread else { try channel.send(Self.memoryError); break }
             let bytes = target.readMemory(of: thread, at: address, count: length)
             try channel.send(bytes.isEmpty && length > 0 ? Self.memoryError : Hex.encode(bytes))
-        case .writeRegisters, .writeRegister, .writeMemory:
-            // A write would change the recorded execution (diversions are not provided yet).
-            try channel.send(Self.argumentError)
+        case .writeRegisters(let bytes):
+            // Register by register, those that change (the target may refuse some, such as x87 tags).
+            guard hasProcess, let thread = selectedThread, let current = try? target.registerValues(of: thread),
+                  bytes.count == current.reduce(0, { $0 + $1.count }) else { try channel.send(Self.argumentError); break }
+            var offset = 0, written = true
+            for (number, value) in current.enumerated() {
+                let wanted = Array(bytes[offset..<offset + value.count])
+                offset += value.count
+                if wanted != value { written = written && target.writeRegister(of: thread, number: number, value: wanted) }
+            }
+            try channel.send(written ? "OK" : Self.argumentError)
+        case let .writeRegister(number, value):
+            guard hasProcess, let thread = selectedThread, TargetDescription.registers.indices.contains(number),
+                  value.count == TargetDescription.registers[number].bytes,
+                  target.writeRegister(of: thread, number: number, value: value) else { try channel.send(Self.argumentError); break }
+            try channel.send("OK")
+        case let .writeMemory(address, bytes):
+            guard hasProcess, let thread = selectedThread, target.writeMemory(of: thread, at: address, bytes: bytes) else {
+                try channel.send(Self.memoryError)
+                break
+            }
+            try channel.send("OK")
         case let .insertBreakpoint(kind, address, length):
             try channel.send(target.insertBreakpoint(kind, at: address, length: length) ? "OK" : Self.argumentError)
         case let .removeBreakpoint(kind, address, length):

@@ -48,10 +48,13 @@ public enum Request: Equatable {
     case haltReason
     case readRegisters
     case readRegister(Int)
-    case writeRegisters
-    case writeRegister
+    /// `G`: every register, in target-description order.
+    case writeRegisters([UInt8])
+    /// `P N=VALUE`.
+    case writeRegister(Int, [UInt8])
     case readMemory(address: UInt64, length: Int)
-    case writeMemory
+    /// `M ADDR,LEN:HEX` (`X`, binary, is left unknown: gdb then uses `M`).
+    case writeMemory(address: UInt64, bytes: [UInt8])
     /// `length` is a watchpoint's number of bytes (a breakpoint's is gdb's instruction kind, unused).
     case insertBreakpoint(BreakpointKind, address: UInt64, length: Int)
     case removeBreakpoint(BreakpointKind, address: UInt64, length: Int)
@@ -81,16 +84,26 @@ public enum Request: Equatable {
         switch first {
         case "?": return .haltReason
         case "g": return rest.isEmpty ? .readRegisters : .unknown(text)
-        case "G": return .writeRegisters
+        case "G":
+            guard let bytes = Hex.decode(rest) else { throw RequestError(packet: text) }
+            return .writeRegisters(bytes)
         case "p": return .readRegister(Int(try number(rest, text)))
-        case "P": return .writeRegister
+        case "P":
+            let parts = rest.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count == 2, let value = Hex.decode(parts[1]) else { throw RequestError(packet: text) }
+            return .writeRegister(Int(try number(parts[0], text)), value)
         case "m":
             let parts = rest.split(separator: ",", omittingEmptySubsequences: false)
             guard parts.count == 2 else { throw RequestError(packet: text) }
             let length = try number(parts[1], text)
             guard length <= UInt64(Self.maximumMemoryRead) else { throw RequestError(packet: text) }
             return .readMemory(address: try number(parts[0], text), length: Int(length))
-        case "M", "X": return .writeMemory
+        case "M":
+            let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let place = parts[0].split(separator: ",", omittingEmptySubsequences: false)
+            guard parts.count == 2, place.count == 2, let bytes = Hex.decode(parts[1]),
+                  try number(place[1], text) == UInt64(bytes.count) else { throw RequestError(packet: text) }
+            return .writeMemory(address: try number(place[0], text), bytes: bytes)
         case "Z", "z":
             let parts = rest.split(separator: ",", omittingEmptySubsequences: false)
             guard parts.count >= 3, let code = Int(parts[0]) else { throw RequestError(packet: text) }

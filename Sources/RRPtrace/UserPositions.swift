@@ -11,6 +11,7 @@ extension Tracee {
     private static let peekUser: Int32 = 3  // PTRACE_PEEKUSER
     private static let pokeUser: Int32 = 6  // PTRACE_POKEUSER
     private static let getRegisterSet: Int32 = 0x4204  // PTRACE_GETREGSET
+    private static let setRegisterSet: Int32 = 0x4205  // PTRACE_SETREGSET
     private static let extendedStateNote: UInt64 = 0x202  // NT_X86_XSTATE
     /// offsetof(struct user, u_debugreg) on x86-64.
     private static let debugRegisterOffset: UInt64 = 848
@@ -76,6 +77,19 @@ extension Tracee {
             return vector.iov_len
         }
         return Array(bytes.prefix(length))
+    }
+
+    /// Gives the thread register set `note` (PTRACE_SETREGSET): a debugger's write of an x87
+    /// or SSE register goes into NT_PRFPREG, the FXSAVE image.
+    public func setRegisterSet(_ note: UInt64, bytes: [UInt8]) throws {
+        var copy = bytes
+        try copy.withUnsafeMutableBytes { buffer in
+            var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+            _ = try withUnsafeMutablePointer(to: &vector) { pointer in
+                try Self.check(rr_shim_ptrace(Self.setRegisterSet, tid.rawValue, note,
+                                              UInt64(UInt(bitPattern: pointer))), "PTRACE_SETREGSET(\(note))", tid)
+            }
+        }
     }
 
     /// Where the XSAVE header starts: XSTATE_BV, then XCOMP_BV, 64 bytes in all.

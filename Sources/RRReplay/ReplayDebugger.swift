@@ -54,9 +54,13 @@ public final class ReplayDebugger {
     /// The silent replay's step runs a `pushf` (see `StepState.inFlight`).
     var seekStepPushesFlags = false
 
+    /// The debugger's changes under way (Diversion.swift); nil: the program is as recorded.
+    var diversion: Diversion?
+
     public init(channel: PacketChannel) {
         target = ReplayTarget()
         session = GdbSession(channel: channel, target: target)
+        target.beginsDiversion = { [unowned self] in self.beginDiversion() }
     }
 
     /// The debugger ended the replay: it detached or killed the program.
@@ -75,6 +79,10 @@ public final class ReplayDebugger {
             }
             // Another process's history starts where the session first showed it.
             goal = .stopAfterSteps(target.debuggedSince, thread: target.processLeader, steps: 0, reason: .historyStart)
+        }
+        if case let .resumeAfterDiversion(.start, action, thread)? = goal {
+            try resumeHere(.start, action, thread: thread)
+            return
         }
         if isSeeking || target.debuggedProcess != nil { return }
         moment = .start
@@ -202,6 +210,11 @@ public final class ReplayDebugger {
         switch command {
         case let .resume(action, thread) where action == .reverseContinue || action == .reverseStep:
             steps = [:]
+            if let diversion {
+                // Going back leaves the diversion: from where it began.
+                moment = diversion.moment
+                self.diversion = nil
+            }
             guard canRestart else {
                 // Going back replays the recording again, which a trace read from stdin cannot.
                 reportError(tool: "rr-replayer", "cannot run backwards: the trace came on stdin (replay a file)")
@@ -210,6 +223,7 @@ public final class ReplayDebugger {
             }
             try goBack(action, thread: Tid(thread))
         case let .resume(action, thread):
+            if let diversion { try resumeInDiversion(diversion, action, thread: thread) }
             // A new command supersedes any step not yet reported.
             steps = [:]
             if action == .step { steps[Tid(thread)] = .asked }

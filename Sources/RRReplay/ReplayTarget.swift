@@ -50,6 +50,9 @@ final class ReplayTarget {
     var debuggedSince: UInt64 = 0
     /// The path of the debugged process's program when another than the main one's.
     var debuggedExecutable: String?
+    /// Called before the debugger changes a register or memory: whether a diversion (a change
+    /// that replay then undoes) is under way or could start (ReplayDebugger.beginDiversion).
+    var beginsDiversion: (() -> Bool)?
 
     /// The debugged process's threads, its main thread first.
     var processTasks: [ReplayTask] {
@@ -135,6 +138,46 @@ extension ReplayTarget: DebugTarget {
             watchpoints.remove(at: index)
             return true
         }
+    }
+
+    /// NT_PRFPREG: the FXSAVE image, where x87 and SSE registers are written.
+    static let floatingPointNote: UInt64 = 2
+
+    public func writeRegister(of thread: Int32, number: Int, value: [UInt8]) -> Bool {
+        guard let task = task(thread), beginsDiversion?() == true else { return false }
+        let register = TargetDescription.registers[number]
+        do {
+            switch register.source {
+            case .general(let name):
+                guard let index = Registers.names.firstIndex(of: name) else { return false }
+                var registers = try task.tracee.registers()
+                let word = value.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+                registers.words[index] = word
+                try task.tracee.setRegisters(registers)
+            case let .fxsave(offset, width):
+                var image = try task.tracee.registerSet(Self.floatingPointNote, maximumLength: TargetDescription.fxsaveBytes)
+                guard image.count >= offset + width else { return false }
+                image.replaceSubrange(offset..<offset + width, with: value.prefix(width))
+                try task.tracee.setRegisterSet(Self.floatingPointNote, bytes: image)
+            case .x87Opcode, .x87TagWord:
+                // Derived values: only their current value can be written back.
+                return (try? registerValues(of: thread))?[number] == value
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    public func writeMemory(of thread: Int32, at address: UInt64, bytes: [UInt8]) -> Bool {
+        guard let task = task(thread), beginsDiversion?() == true else { return false }
+        var written = bytes
+        // A software breakpoint in the range stays in: its saved byte takes the new value.
+        for (breakpoint, _) in softwareBreakpoints where breakpoint >= address && breakpoint - address < UInt64(bytes.count) {
+            softwareBreakpoints[breakpoint] = bytes[Int(breakpoint - address)]
+            written[Int(breakpoint - address)] = Self.int3
+        }
+        return (try? task.tracee.writeMemory(at: address, bytes: written)) != nil
     }
 
     /// `monitor when`: the event replay is at, as `-g` takes it (rr's name for the command).

@@ -66,6 +66,9 @@ enum SeekGoal {
     case process(pid: Tid?, command: String?)
     /// Show the debugged process at its first instruction after the exec just replayed.
     case afterExec(Tid)
+    /// Back where a diversion began (Diversion.swift): go on as the debugger asked then (nil:
+    /// show a stop there).
+    case resumeAfterDiversion(ReplayMoment, ResumeAction?, thread: Int32)
 }
 
 extension ReplayDebugger {
@@ -110,7 +113,7 @@ extension ReplayDebugger {
     }
 
     /// The current point, with its user-code position computed.
-    private func namedMoment() throws -> ReplayMoment {
+    func namedMoment() throws -> ReplayMoment {
         guard case let .userCode(event, tid, nil) = moment else { return moment }
         guard let task = target.replayer.tasks[tid] else { return .beforeEvent(event, thread: tid) }
         return .userCode(event, thread: tid, try target.replayer.currentPosition(of: task))
@@ -242,6 +245,20 @@ extension ReplayDebugger {
                 target.debuggedSince = index + 1
                 target.debuggedExecutable = access(exec.executable.path, R_OK) == 0 ? exec.executable.path : nil
                 self.goal = .afterExec(exec.tid)
+            }
+        case let .resumeAfterDiversion(moment, action, thread):
+            switch moment {
+            case let .beforeEvent(event, _) where event == index:
+                try resumeHere(moment, action, thread: thread)
+            case let .syscallExit(event, _) where event + 1 == index:
+                try resumeHere(moment, action, thread: thread)
+            case let .userCode(event, tid, position?) where event == index:
+                if let runner = target.replayer.tasks[tid] {
+                    try target.replayer.reach(position, on: runner, describe: "where the debugger's diversion began, 0x\(String(position.registers.rip, radix: 16))")
+                }
+                try resumeHere(moment, action, thread: thread)
+            default:
+                try giveUpIfPassed(moment.event, index: index, task: task)
             }
         case let .afterExec(tid):
             try show(.signal(GdbSession.sigtrap), of: tid, at: .beforeEvent(index, thread: tid))

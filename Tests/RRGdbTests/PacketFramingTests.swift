@@ -75,6 +75,12 @@ import Testing
         #expect(try parse("bc") == .resume(.reverseContinue, thread: nil))
         #expect(try parse("bs") == .resume(.reverseStep, thread: nil))
         #expect(try parse("bx") == .unknown("bx"))
+        #expect(try parse("P10=0102030405060708") == .writeRegister(0x10, [1, 2, 3, 4, 5, 6, 7, 8]))
+        #expect(try parse("G0a0b") == .writeRegisters([0x0a, 0x0b]))
+        #expect(try parse("M601040,2:abcd") == .writeMemory(address: 0x601040, bytes: [0xab, 0xcd]))
+        #expect(throws: RequestError.self) { try parse("M601040,3:abcd") }
+        #expect(throws: RequestError.self) { try parse("P10") }
+        #expect(try parse("X601040,0:") == .unknown("X601040,0:"))
     }
 
     @Test func parsesTransfers() throws {
