@@ -34,7 +34,7 @@ let package = Package(
             "RRCore", "RRTrace", "RRPtrace", "CRRShims", "CPatchDecoder", .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // The gdb remote serial protocol: packets, requests, the target description, one session.
-        .target(name: "RRGdb"),
+        .target(name: "RRGdb", dependencies: ["CRRShims"]),
         .target(name: "RRReplay", dependencies: [
             "RRGdb", "RRCore", "RRTrace", "RRPtrace", "CRRShims", "CPatchDecoder", .product(name: "SystemPackage", package: "swift-system"),
         ]),

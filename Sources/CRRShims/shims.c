@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "rr_shims.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -384,4 +385,17 @@ int rr_shim_random_bytes(void *out, size_t count) {
         done += (size_t)n;
     }
     return 0;
+}
+
+int rr_shim_xsave_component(unsigned index, uint32_t *offset, uint32_t *size) {
+    unsigned eax, ebx, ecx, edx;
+    if (index >= 32 || !__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE)) return 0;
+    uint32_t low, high;
+    __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
+    if (!(low & (1u << index))) return 0;
+    __cpuid_count(0xd, index, eax, ebx, ecx, edx);
+    if (eax == 0) return 0;
+    *size = eax;
+    *offset = ebx;
+    return 1;
 }

@@ -77,8 +77,7 @@ extension ReplayTarget: DebugTarget {
         let registers = try task.tracee.registers()
         var general: [String: UInt64] = [:]
         for (name, word) in zip(Registers.names, registers.words) { general[name] = word }
-        let fxsave = Array(try task.tracee.extendedState().prefix(TargetDescription.fxsaveBytes))
-        return TargetDescription.values(general: general, fxsave: fxsave)
+        return TargetDescription.values(general: general, xsave: try task.tracee.extendedState())
     }
 
     public func readMemory(of thread: Int32, at address: UInt64, count: Int) -> [UInt8] {
@@ -140,8 +139,10 @@ extension ReplayTarget: DebugTarget {
         }
     }
 
-    /// NT_PRFPREG: the FXSAVE image, where x87 and SSE registers are written.
-    static let floatingPointNote: UInt64 = 2
+    /// NT_PRFPREG: the FXSAVE image, where x87 and SSE registers are written; NT_X86_XSTATE.
+    static let floatingPointNote: UInt64 = 2, extendedStateNote: UInt64 = 0x202
+    /// The low byte of XSTATE_BV, the XSAVE header's bitmap of components in use.
+    static let xstateBitmapOffset = 512
 
     public func writeRegister(of thread: Int32, number: Int, value: [UInt8]) -> Bool {
         guard let task = task(thread), beginsDiversion?() == true else { return false }
@@ -154,11 +155,19 @@ extension ReplayTarget: DebugTarget {
                 let word = value.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
                 registers.words[index] = word
                 try task.tracee.setRegisters(registers)
-            case let .fxsave(offset, width):
+            case let .xsave(offset, width) where offset < TargetDescription.fxsaveBytes:
                 var image = try task.tracee.registerSet(Self.floatingPointNote, maximumLength: TargetDescription.fxsaveBytes)
                 guard image.count >= offset + width else { return false }
                 image.replaceSubrange(offset..<offset + width, with: value.prefix(width))
                 try task.tracee.setRegisterSet(Self.floatingPointNote, bytes: image)
+            case let .xsave(offset, width):
+                // An AVX or AVX-512 part: the XSAVE image, its component marked in use (XSTATE_BV)
+                // or the kernel would take the component's initial state instead.
+                var image = try task.tracee.extendedState()
+                guard image.count >= offset + width, let component = TargetDescription.xsaveComponent(containing: offset) else { return false }
+                image.replaceSubrange(offset..<offset + width, with: value.prefix(width))
+                image[Self.xstateBitmapOffset] |= UInt8(1 << component)
+                try task.tracee.setRegisterSet(Self.extendedStateNote, bytes: image)
             case .x87Opcode, .x87TagWord:
                 // Derived values: only their current value can be written back.
                 return (try? registerValues(of: thread))?[number] == value

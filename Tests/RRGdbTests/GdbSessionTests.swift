@@ -170,7 +170,7 @@ final class FakeTarget: DebugTarget {
         fxsave[4] = 0x01
         fxsave[32] = 0xaa
         fxsave[176] = 0xbb
-        let values = TargetDescription.values(general: ["rip": 0x401000, "eflags": 0x246], fxsave: fxsave)
+        let values = TargetDescription.values(general: ["rip": 0x401000, "eflags": 0x246], xsave: fxsave)
         let index = { (name: String) in TargetDescription.registers.firstIndex { $0.name == name }! }
         #expect(values[index("rip")] == [0, 0x10, 0x40, 0, 0, 0, 0, 0])
         #expect(values[index("eflags")] == [0x46, 0x02, 0, 0])

@@ -39,6 +39,11 @@ typedef struct {
 rr_shim_result rr_shim_pagemap_scan(int fd, uint64_t start, uint64_t end, rr_shim_page_region *regions,
                                     uint64_t capacity, uint64_t *walk_end);
 
+/// Where XSAVE component `index` (2: AVX, 5-7: AVX-512) lies in the standard (uncompacted)
+/// image that ptrace's NT_X86_XSTATE gives, from CPUID leaf 0xD: 1 with `*offset` and `*size`
+/// when the OS has enabled it (XCR0), else 0.
+int rr_shim_xsave_component(unsigned index, uint32_t *offset, uint32_t *size);
+
 /// waitpid(pid, &status, __WALL | flags); returns the pid or -1 with error.
 rr_shim_result rr_shim_wait(pid_t pid, int *status, int flags);
 
