@@ -4,9 +4,10 @@ SHELL := /bin/bash
 CC ?= cc
 PROGRAMS_DIR ?= .build/programs
 SWIFT_FLAGS ?=
-DEBIAN_PACKAGES := zlib1g-dev libzstd-dev libseccomp-dev libelf-dev libzydis-dev libssl-dev
+# gdb: `rr-launch replay` is a gdb session by default (as in rr).
+DEBIAN_PACKAGES := zlib1g-dev libzstd-dev libseccomp-dev libelf-dev libzydis-dev libssl-dev gdb
 
-.PHONY: all build deps preload programs test bench bench-codecs clean fuzz fuzz-build fuzz-seeds
+.PHONY: all build deps preload programs test bench bench-reverse bench-codecs clean fuzz fuzz-build fuzz-seeds
 
 all: build
 
@@ -49,6 +50,11 @@ test: build programs
 # Release-build benchmark: native vs record vs replay (and strace -f), medians of RUNS runs.
 bench: build programs
 	bash Tests/Bench/bench.sh
+
+# gdb's reverse-continue in a recording of EVENTS (default a million) traced syscalls, near its
+# end and near its start, against the plain replay (issue 13's goal: 2 s and 10 s).
+bench-reverse: build
+	bash Tests/Bench/reverse_bench.sh
 
 # Block codecs (ratio, MB/s) on the bench workloads' traces, and their effect on record time.
 bench-codecs: build

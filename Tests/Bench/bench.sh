@@ -149,12 +149,12 @@ bench() {
     record=$(time_it "$prep" "$launcher" record -o "$trace" -- "$@")
     replay=ERR
     peak_file=$replay_peaks
-    case "$record" in ERR) ;; T/O) replay=n/a ;; *) replay=$(time_it "$prep" "$launcher" replay "$trace") ;; esac
+    case "$record" in ERR) ;; T/O) replay=n/a ;; *) replay=$(time_it "$prep" "$launcher" replay -a "$trace") ;; esac
     peak_file=""
     if [ "$have_n" = 1 ]; then
         record_n=$(time_it "$prep" "$launcher" record -n -o "$trace_n" -- "$@")
         replay_n=ERR
-        case "$record_n" in ERR) ;; T/O) replay_n=n/a ;; *) replay_n=$(time_it "$prep" "$launcher" replay "$trace_n") ;; esac
+        case "$record_n" in ERR) ;; T/O) replay_n=n/a ;; *) replay_n=$(time_it "$prep" "$launcher" replay -a "$trace_n") ;; esac
     fi
     strace_t=$(time_it "$prep" strace -f -o /dev/null "$@")
     local t

@@ -244,7 +244,7 @@ import Testing
         let tampered = directory.url.appendingPathComponent("tampered.rrt")
         try TraceSurgery.write(messages, to: tampered)
         let started = Date()
-        let replayed = try Harness.run([Harness.launcher, "replay", tampered.path], timeout: 100)
+        let replayed = try Harness.run([Harness.launcher, "replay", "-a", tampered.path], timeout: 100)
         #expect(replayed.status != 0 && replayed.status != 124, "status \(replayed.status)")
         #expect(replayed.stderrText.contains("diverged at event \(index)") && replayed.stderrText.contains("expected signal SIGALRM at 0x"),
                 "\(replayed.stderrText.suffix(400))")

@@ -64,7 +64,7 @@ import Testing
 
     @Test func unreadableOrEmptyOrForeignTrace() throws {
         let directory = try TemporaryDirectory()
-        Self.expectOneLineError(try Harness.run([Harness.launcher, "replay", "/no/such/trace.rrt"]), containing: "cannot open trace")
+        Self.expectOneLineError(try Harness.run([Harness.launcher, "replay", "-a", "/no/such/trace.rrt"]), containing: "cannot open trace")
         let empty = directory.url.appendingPathComponent("empty.rrt")
         try Data().write(to: empty)
         Self.expectOneLineError(try Harness.replay(empty), containing: "empty")

@@ -67,7 +67,7 @@ import Testing
         guard mode != .native else { return try run([program] + arguments, on: connection) }
         let recorded = try run([Harness.launcher, "record"] + mode.recordOptions + ["-o", trace.path, "--", program] + arguments,
                                on: connection, environment: buffering)
-        let replayed = try run([Harness.launcher, "replay", trace.path], on: connection)
+        let replayed = try run([Harness.launcher, "replay", "-a", trace.path], on: connection)
         #expect(replayed.status == recorded.status, "\(mode.rawValue): replay status \(replayed.status) vs recorded \(recorded.status): \(replayed.stderrText.suffix(300))",
                 sourceLocation: sourceLocation)
         #expect(replayed.stdout == recorded.stdout,

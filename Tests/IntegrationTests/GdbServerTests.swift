@@ -196,14 +196,14 @@ import Testing
         #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
     }
 
-    /// `replay --gdb` starts gdb connected to the replay; gdb finds the program by itself
+    /// `replay` starts gdb connected to the replay (the default, as `--gdb`); gdb finds the program by itself
     /// (qXfer:exec-file) and the arguments after `--` are gdb's.
     @Test(.enabled(if: gdbAvailable)) func replayWithGdbStartsTheDebugger() throws {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
         let marker = "gdb-server-test-\(UUID().uuidString)"
         let recorded = try Harness.record([Self.program, marker], trace: trace)
-        let session = try Harness.run([Harness.launcher, "replay", "--gdb", trace.path, "--", "-nx", "-batch",
+        let session = try Harness.run([Harness.launcher, "replay", trace.path, "--", "-nx", "-batch",
                                        "-ex", "break scale", "-ex", "continue", "-ex", "print factor", "-ex", "delete", "-ex", "continue"])
         #expect(session.status == 0, "\(session.stderrText)")
         #expect(session.stdoutText.contains("$1 = 3\n"), "\(session.stdoutText)")
@@ -212,12 +212,20 @@ import Testing
         #expect(Self.processes(marked: marker).isEmpty)
     }
 
-    @Test(arguments: [["--server", "10.0.0.1:1234"], ["--server", "99999"], ["--server", "127.0.0.1:x"], ["--", "-batch"],
-                      ["-g", "5"], ["-e"], ["--server", "0", "-g", "x"], ["--server", "0", "-g"]])
+    @Test(arguments: [["--server", "10.0.0.1:1234"], ["--server", "99999"], ["--server", "127.0.0.1:x"], ["-a", "--", "-batch"],
+                      ["-a", "-g", "5"], ["-a", "-e"], ["-a", "-p", "sh"], ["--server", "0", "-g", "x"], ["--server", "0", "-g"]])
     func badServerOptionsAreOneLineErrors(_ options: [String]) throws {
         let result = try Harness.run([Harness.launcher, "replay"] + options + ["/nonexistent.rrt"])
         #expect(result.status != 0)
         #expect(result.stderrText.split(separator: "\n").count == 1, "\(result.stderrText)")
+    }
+
+    /// `replay` is a gdb session by default: a trace that cannot be read is still one line, the
+    /// replayer's, and its status.
+    @Test(.enabled(if: gdbAvailable)) func aBadTraceForTheDefaultGdbSessionIsOneLine() throws {
+        let result = try Harness.run([Harness.launcher, "replay", "/no/such/trace.rrt"])
+        #expect(result.status == 1)
+        #expect(result.stderrText.split(separator: "\n").count == 1 && result.stderrText.contains("cannot open trace"), "\(result.stderrText)")
     }
 
     @Test func malformedPacketsAreAnsweredAndADisconnectEndsTheReplay() throws {

@@ -107,12 +107,12 @@ enum Harness {
         return pid
     }
 
-    static func record(_ command: [String], trace: URL, in directory: URL? = nil, stdoutFile: URL? = nil) throws -> Result {
-        try run([launcher, "record", "-o", trace.path, "--"] + command, in: directory, stdoutFile: stdoutFile)
+    static func record(_ command: [String], trace: URL, in directory: URL? = nil, stdoutFile: URL? = nil, timeout: Int = 120) throws -> Result {
+        try run([launcher, "record", "-o", trace.path, "--"] + command, in: directory, timeout: timeout, stdoutFile: stdoutFile)
     }
 
-    static func replay(_ trace: URL, stdoutFile: URL? = nil) throws -> Result {
-        try run([launcher, "replay", trace.path], stdoutFile: stdoutFile)
+    static func replay(_ trace: URL, stdoutFile: URL? = nil, timeout: Int = 120) throws -> Result {
+        try run([launcher, "replay", "-a", trace.path], timeout: timeout, stdoutFile: stdoutFile)
     }
 
     /// Records and replays `command` and checks that replay reproduces stdout, stderr and status.
@@ -120,12 +120,12 @@ enum Harness {
     /// out of the recording's stderr first (replay does not repeat them); the returned record
     /// result keeps them, for the caller to check.
     @discardableResult
-    static func recordAndReplay(_ command: [String], in directory: URL? = nil, allowingRefusalWarnings: Bool = false,
+    static func recordAndReplay(_ command: [String], in directory: URL? = nil, allowingRefusalWarnings: Bool = false, timeout: Int = 120,
                                 sourceLocation: SourceLocation = #_sourceLocation) throws -> (record: Result, replay: Result) {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
-        let recorded = try record(command, trace: trace, in: directory)
-        let replayed = try replay(trace)
+        let recorded = try record(command, trace: trace, in: directory, timeout: timeout)
+        let replayed = try replay(trace, timeout: timeout)
         let recordedStderr = allowingRefusalWarnings ? withoutRefusalWarnings(recorded.stderr) : recorded.stderr
         let recordedStderrText = String(decoding: recordedStderr, as: UTF8.self)
         #expect(!recordedStderrText.contains("rr-supervisor:"), "recording failed: \(recordedStderrText)", sourceLocation: sourceLocation)

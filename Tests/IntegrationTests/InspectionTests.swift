@@ -75,7 +75,7 @@ import Testing
         let tokyo = try Harness.run([Harness.launcher, "ls"], environment: environment.merging(["TZ": "Asia/Tokyo"]) { $1 })
         let hour = { (listing: Harness.Result) in Int(listing.stdoutText.split(separator: "\n")[1].split(separator: "\t")[2].suffix(5).prefix(2)) ?? -1 }
         #expect((hour(utc) + 9) % 24 == hour(tokyo), "\(utc.stdoutText) \(tokyo.stdoutText)")
-        let latest = try Harness.run([Harness.launcher, "replay"], environment: environment)
+        let latest = try Harness.run([Harness.launcher, "replay", "-a"], environment: environment)
         #expect(latest.stdoutText == "hi\n")
     }
 }

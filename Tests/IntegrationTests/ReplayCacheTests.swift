@@ -32,7 +32,7 @@ import Testing
         var replayCache: URL { cacheHome.appendingPathComponent("rr-swift/replay") }
 
         func replay() throws -> Harness.Result {
-            try Harness.run([Harness.launcher, "replay", trace.path],
+            try Harness.run([Harness.launcher, "replay", "-a", trace.path],
                             environment: ["XDG_CACHE_HOME": cacheHome.path, "RR_SWIFT_INTERPRETER_CACHE": interpreterDirectory])
         }
 

@@ -18,7 +18,7 @@ import Testing
         let trace = directory.url.appendingPathComponent("asan.rrt")
         let recorded = try Harness.run([Harness.launcher, "record", "-o", trace.path, "--"] + arguments, timeout: 60,
                                        environment: environment)
-        let replayed = try Harness.run([Harness.launcher, "replay", trace.path], timeout: 60)
+        let replayed = try Harness.run([Harness.launcher, "replay", "-a", trace.path], timeout: 60)
         let recordedStderr = Harness.withoutRefusalWarnings(recorded.stderr)
         #expect(replayed.status == recorded.status, "replay \(replayed.status) vs record \(recorded.status): \(replayed.stderrText.suffix(300))")
         #expect(replayed.stdout == recorded.stdout)

@@ -67,7 +67,7 @@ import Testing
         #expect(!result.stdoutText.contains("still running"))
         let full = try Harness.replay(trace)
         #expect(full.status != 0 && full.stderrText.contains("truncated"), "\(full.stderrText)")
-        let partial = try Harness.run([Harness.launcher, "replay", "--partial", trace.path])
+        let partial = try Harness.run([Harness.launcher, "replay", "-a", "--partial", trace.path])
         #expect(partial.status == 0, "\(partial.stderrText)")
         #expect(partial.stderrText.contains("replayed its complete prefix"))
         let lines = partial.stdoutText.split(separator: "\n")
@@ -108,7 +108,7 @@ import Testing
                                         "env | grep -c RR_SWIFT_PEAK; head -c 100000000 /dev/urandom | cat >/dev/null"],
                                        environment: environment)
         #expect(recorded.stdoutText == "0\n", "the program saw the variable: \(recorded.stdoutText) \(recorded.stderrText)")
-        let replayed = try Harness.run([Harness.launcher, "replay", trace.path], environment: environment)
+        let replayed = try Harness.run([Harness.launcher, "replay", "-a", trace.path], environment: environment)
         #expect(replayed.stdout == recorded.stdout, "\(replayed.stderrText)")
         let peaks = Dictionary(uniqueKeysWithValues: try String(contentsOf: report, encoding: .utf8).split(separator: "\n").map {
             let fields = $0.split(separator: " ")

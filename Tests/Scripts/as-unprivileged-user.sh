@@ -42,9 +42,9 @@ two_users_replay_at_once() {
     RR_SWIFT_NO_BUILD=1 "$launcher" record -o "$traces/root.rrt" -- ls -l /usr/bin > "$traces/root.out"
     "${as_user[@]}" "$launcher" record -o "$traces/user.rrt" -- ls -l /usr/lib > "$traces/user.out"
     chmod 644 "$traces/root.rrt"
-    RR_SWIFT_NO_BUILD=1 "$launcher" replay "$traces/root.rrt" > "$traces/root.replayed" & local root_replay=$!
-    "${as_user[@]}" "$launcher" replay "$traces/user.rrt" > "$traces/user.replayed" & local user_replay=$!
-    "${as_user[@]}" "$launcher" replay "$traces/root.rrt" > "$traces/root.by-user"
+    RR_SWIFT_NO_BUILD=1 "$launcher" replay -a "$traces/root.rrt" > "$traces/root.replayed" & local root_replay=$!
+    "${as_user[@]}" "$launcher" replay -a "$traces/user.rrt" > "$traces/user.replayed" & local user_replay=$!
+    "${as_user[@]}" "$launcher" replay -a "$traces/root.rrt" > "$traces/root.by-user"
     wait "$root_replay" && wait "$user_replay"
     cmp "$traces/root.out" "$traces/root.replayed" && cmp "$traces/user.out" "$traces/user.replayed" \
         && cmp "$traces/root.out" "$traces/root.by-user" && echo "two users replayed at once: ok"

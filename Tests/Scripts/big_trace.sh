@@ -9,7 +9,7 @@ head -c 1073741824 /dev/urandom > "$work/random.bin"
 "$launcher" record -o "$work/big.rrt" -- sha256sum "$work/random.bin" > "$work/recorded.txt"
 rm "$work/random.bin"
 trace_bytes=$(stat -c %s "$work/big.rrt")
-cat "$work/big.rrt" | /usr/bin/time -f "%M" -o "$work/rss" "$launcher" replay - > "$work/replayed.txt"
+cat "$work/big.rrt" | /usr/bin/time -f "%M" -o "$work/rss" "$launcher" replay -a - > "$work/replayed.txt"
 cmp "$work/recorded.txt" "$work/replayed.txt"
 echo "trace bytes $trace_bytes"
 cat "$work/rss"

@@ -14,6 +14,6 @@ echo "record status $?"
 grep -v '^/' "$log" | grep -v '^ ' || true
 sleep 0.3
 if kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "tracee left running"; fi
-"$launcher" replay --partial "$mnt/full.rrt" > /dev/null 2> "$log"
+"$launcher" replay -a --partial "$mnt/full.rrt" > /dev/null 2> "$log"
 echo "replay status $?"
 cat "$log"

@@ -20,7 +20,7 @@ done
 aws --endpoint-url "$endpoint" s3 mb s3://traces >/dev/null
 "$launcher" record -o - -- "$program" 2>"$work/recorded.txt" | aws --endpoint-url "$endpoint" s3 cp - s3://traces/run.rrt
 aws --endpoint-url "$endpoint" s3 ls s3://traces/run.rrt >/dev/null
-aws --endpoint-url "$endpoint" s3 cp s3://traces/run.rrt - | "$launcher" replay - >"$work/replayed.txt"
+aws --endpoint-url "$endpoint" s3 cp s3://traces/run.rrt - | "$launcher" replay -a - >"$work/replayed.txt"
 cmp "$work/recorded.txt" "$work/replayed.txt"
 [ -s "$work/replayed.txt" ]
 echo "s3 round trip ok"
