@@ -26,9 +26,12 @@ public final class GdbSession {
         case resume(ResumeAction, thread: Int32)
         case detach
         case kill
+        /// Run the program again from its start (`run` in extended mode); a stop reply is awaited.
+        case restart
     }
 
     public static let sigtrap: Int32 = 5
+    static let sigkill: Int32 = 9
     static let signalExitBase: Int32 = 128
     static let supportedFeatures = [
         "PacketSize=\(String(packetSize, radix: 16))", "QStartNoAckMode+", "qXfer:features:read+", "qXfer:auxv:read+",
@@ -46,6 +49,9 @@ public final class GdbSession {
     var event: Event?
     /// A resume was asked for: the next event is its stop reply.
     var awaitingStop = false
+    /// gdb said `!`: a kill leaves the server waiting for `vRun`, the session goes on.
+    var extended = false
+    var killedInExtendedMode = false
 
     public init(channel: PacketChannel, target: DebugTarget) {
         self.channel = channel
@@ -62,7 +68,12 @@ public final class GdbSession {
             try channel.send(stopReply(event))
         }
         while true {
-            let payload = try channel.receive()
+            let payload: [UInt8]
+            do {
+                payload = try channel.receive()
+            } catch GdbProtocolError.disconnected where killedInExtendedMode {
+                return .kill  // gdb killed the program, then left: the session's end
+            }
             let request: Request
             do {
                 request = try Request.parse(payload)
@@ -194,7 +205,17 @@ public final class GdbSession {
             return .detach
         case .kill(let answered):
             if answered { try channel.send("OK") }
-            return .kill
+            guard extended else { return .kill }
+            // The program is gone for gdb, which may `run` it again.
+            event = .exited(shellStatus: Self.signalExitBase + Self.sigkill)
+            killedInExtendedMode = true
+        case .extendedMode:
+            extended = true
+            try channel.send("OK")
+        case .run:
+            awaitingStop = true
+            killedInExtendedMode = false
+            return .restart
         case let .read(object, annex, offset, length):
             let contents: [UInt8]?
             if object == "features" {

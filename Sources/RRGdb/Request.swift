@@ -71,6 +71,11 @@ public enum Request: Equatable {
     case detach
     /// `k`, which wants no reply, or `vKill`, which wants `OK`.
     case kill(answered: Bool)
+    /// `!`: extended mode, in which the program can be run again (`vRun`).
+    case extendedMode
+    /// `vRun;FILE;ARGS...` (gdb's `run`): the recording from its start (the file and arguments
+    /// are the recorded ones, whatever gdb names).
+    case run
     case read(object: String, annex: String, offset: Int, length: Int)
     /// `qRcmd,HEX`: a `monitor` command, hex-encoded.
     case monitor(String)
@@ -134,6 +139,7 @@ public enum Request: Equatable {
             return .threadAlive(tid)
         case "D": return .detach
         case "k": return .kill(answered: false)
+        case "!": return .extendedMode
         case "v": return try parseV(text)
         case "q", "Q": return try parseQuery(text)
         default: return .unknown(text)
@@ -151,6 +157,7 @@ public enum Request: Equatable {
     private static func parseV(_ text: String) throws -> Request {
         if text == "vCont?" { return .vContQuery }
         if text.hasPrefix("vKill") { return .kill(answered: true) }
+        if text.hasPrefix("vRun;") { return .run }
         guard text.hasPrefix("vCont;") else { return .unknown(text) }
         var actions: [ThreadAction] = []
         for item in text.dropFirst("vCont;".count).split(separator: ";", omittingEmptySubsequences: false) {

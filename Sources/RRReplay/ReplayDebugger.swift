@@ -72,13 +72,18 @@ public final class ReplayDebugger {
 
     func started(_ task: ReplayTask) throws {
         insertSoftwareBreakpointsIfDue()
-        if case .start? = goal {
+        switch goal {
+        case .start?, .rerun?:
+            // Going back to the start says so; a new run (gdb's `run`) is a plain stop.
+            var reason = GdbSession.StopReason.historyStart
+            if case .rerun? = goal { reason = .signal(GdbSession.sigtrap) }
             guard target.debuggedProcess != nil else {
-                try show(.historyStart, of: task.recordedTid, at: .start)
+                try show(reason, of: task.recordedTid, at: .start)
                 return
             }
             // Another process's history starts where the session first showed it.
-            goal = .stopAfterSteps(target.debuggedSince, thread: target.processLeader, steps: 0, reason: .historyStart)
+            goal = .stopAfterSteps(target.debuggedSince, thread: target.processLeader, steps: 0, reason: reason)
+        default: break
         }
         if case let .resumeAfterDiversion(.start, action, thread)? = goal {
             try resumeHere(.start, action, thread: thread)
@@ -191,7 +196,11 @@ public final class ReplayDebugger {
         }
         goal = nil
         do {
-            _ = try session.stopped(.exited(shellStatus: shellStatus))
+            if try session.stopped(.exited(shellStatus: shellStatus)) == .restart {
+                // gdb's `run` after the end (extended mode): the recording from its start.
+                goal = .rerun
+                throw replayAgain()
+            }
         } catch GdbProtocolError.disconnected {
             // gdb closes the connection once it has heard of the end.
         }
@@ -229,6 +238,12 @@ public final class ReplayDebugger {
             if action == .step { steps[Tid(thread)] = .asked }
         case .detach: throw Ended(detached: true)
         case .kill: throw Ended(detached: false)
+        case .restart:
+            // gdb's `run`: the recording from its start, the output echoed again.
+            steps = [:]
+            diversion = nil
+            goal = .rerun
+            throw replayAgain()
         }
     }
 

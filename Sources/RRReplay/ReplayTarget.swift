@@ -145,8 +145,11 @@ extension ReplayTarget: DebugTarget {
     static let xstateBitmapOffset = 512
 
     public func writeRegister(of thread: Int32, number: Int, value: [UInt8]) -> Bool {
-        guard let task = task(thread), beginsDiversion?() == true else { return false }
         let register = TargetDescription.registers[number]
+        // gdb sets orig_rax to -1 when it starts a program (`run`) so that the kernel restarts
+        // no syscall there; replay makes the recorded restarts itself: taken, not applied.
+        if register.source == .general("orig_rax") { return task(thread) != nil }
+        guard let task = task(thread), beginsDiversion?() == true else { return false }
         do {
             switch register.source {
             case .general(let name):

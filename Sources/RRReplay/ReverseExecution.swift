@@ -56,6 +56,8 @@ enum SeekGoal {
     case stopAfterSteps(UInt64, thread: Tid, steps: Int, reason: GdbSession.StopReason)
     /// Show the first instruction, as the start of the history.
     case start
+    /// Show the first instruction as a fresh start (gdb's `run`).
+    case rerun
     /// Show the point before this event is replayed (`replay -g N`).
     case stopBeforeEvent(UInt64)
     /// Show the last point before the debugged process ends: before its main thread's exit, or
@@ -225,7 +227,7 @@ extension ReplayDebugger {
             } else {
                 try giveUpIfPassed(event, index: index, task: task)
             }
-        case .start:
+        case .start, .rerun:
             break
         case let .stopBeforeEvent(wanted) where wanted == index:
             // Shown on the event's thread when the debugger sees it (the main process's).

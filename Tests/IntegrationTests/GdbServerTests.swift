@@ -58,9 +58,10 @@ import Testing
 
         /// Runs `gdb -batch` on `program`, connected to this server, with `commands` after the
         /// connection (the script is written next to the replay's output).
-        func runGdb(debugging program: String, _ commands: String) throws -> Harness.Result {
+        func runGdb(debugging program: String, extended: Bool = false, _ commands: String) throws -> Harness.Result {
             let script = scratch.url.appendingPathComponent("session.gdb")
-            try ("set pagination off\nset confirm off\nfile \(program)\ntarget remote 127.0.0.1:\(port)\n" + commands)
+            let target = extended ? "extended-remote" : "remote"
+            try ("set pagination off\nset confirm off\nfile \(program)\ntarget \(target) 127.0.0.1:\(port)\n" + commands)
                 .write(to: script, atomically: true, encoding: .utf8)
             return try Harness.run(["gdb", "-nx", "-batch", "-x", script.path], timeout: 120)
         }
@@ -115,6 +116,34 @@ import Testing
         #expect(status == recorded.status, "\(server.stderrLines)")
         #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
         #expect(server.stderrLines.count == 1, "\(server.stderrLines)")
+        #expect(Self.processes(marked: marker).isEmpty)
+    }
+
+    /// In extended mode gdb's `run` replays the recording again from its start: the same
+    /// breakpoint stops with the same values, and the replay ends as recorded.
+    @Test(.enabled(if: gdbAvailable)) func runStartsTheRecordingAgain() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let marker = "gdb-server-test-\(UUID().uuidString)"
+        let recorded = try Harness.record([Self.program, marker], trace: trace)
+        let server = try Server(trace: trace, in: scratch)
+        let gdb = try server.runGdb(debugging: Self.program, extended: true, """
+        break scale
+        continue
+        print value
+        continue
+        run
+        print value
+        delete
+        continue
+        """)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        #expect(output.components(separatedBy: "Breakpoint 1, scale (value=value@entry=5, factor=factor@entry=3)").count == 3, "\(output)\n\(gdb.stderrText)")
+        #expect(output.contains("$1 = 5\n") && output.contains("$2 = 5\n"), "\(output)")
+        #expect(output.contains("exited with code 05]"), "\(output)")
+        #expect(status == recorded.status, "\(server.stderrLines)")
+        #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
         #expect(Self.processes(marked: marker).isEmpty)
     }
 
