@@ -154,7 +154,8 @@ public final class GdbSession {
             for (number, value) in current.enumerated() {
                 let wanted = Array(bytes[offset..<offset + value.count])
                 offset += value.count
-                if wanted != value { written = written && target.writeRegister(of: thread, number: number, value: wanted) }
+                // Every register is tried, whether or not an earlier one was refused.
+                if wanted != value, !target.writeRegister(of: thread, number: number, value: wanted) { written = false }
             }
             try channel.send(written ? "OK" : Self.argumentError)
         case let .writeRegister(number, value):

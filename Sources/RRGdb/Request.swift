@@ -92,11 +92,11 @@ public enum Request: Equatable {
         case "G":
             guard let bytes = Hex.decode(rest) else { throw RequestError(packet: text) }
             return .writeRegisters(bytes)
-        case "p": return .readRegister(Int(try number(rest, text)))
+        case "p": return .readRegister(try registerNumber(rest, text))
         case "P":
             let parts = rest.split(separator: "=", omittingEmptySubsequences: false)
             guard parts.count == 2, let value = Hex.decode(parts[1]) else { throw RequestError(packet: text) }
-            return .writeRegister(Int(try number(parts[0], text)), value)
+            return .writeRegister(try registerNumber(parts[0], text), value)
         case "m":
             let parts = rest.split(separator: ",", omittingEmptySubsequences: false)
             guard parts.count == 2 else { throw RequestError(packet: text) }
@@ -148,6 +148,13 @@ public enum Request: Equatable {
 
     /// The most bytes one `m` packet may ask for (gdb asks for at most its packet size).
     public static let maximumMemoryRead = 1 << 16
+
+    /// A register number: hex, small enough for any description (a huge one is a bad packet).
+    private static func registerNumber<S: StringProtocol>(_ text: S, _ packet: String) throws -> Int {
+        let value = try number(text, packet)
+        guard value <= UInt64(Int32.max) else { throw RequestError(packet: packet) }
+        return Int(value)
+    }
 
     private static func number<S: StringProtocol>(_ text: S, _ packet: String) throws -> UInt64 {
         guard let value = Hex.number(text) else { throw RequestError(packet: packet) }

@@ -29,8 +29,8 @@ public final class ReplayDebugger {
         /// Resumed with a single step: its next stop ends it. A stepped `pushf` pushes the trap
         /// flag of the step itself, which the program's `popf` would turn on again later.
         case inFlight(pushesFlags: Bool)
-        /// The step ran through a syscall that replay performs: the debugger hears of it when
-        /// replay next resumes the thread, which is after the syscall's events.
+        /// The step ran through a syscall that replay performs: the debugger hears of it before
+        /// the next event, once the syscall's events are replayed.
         case toReport
     }
     var steps: [Tid: StepState] = [:]
@@ -53,6 +53,9 @@ public final class ReplayDebugger {
     var steppingOver: (thread: Tid, address: UInt64)?
     /// The silent replay's step runs a `pushf` (see `StepState.inFlight`).
     var seekStepPushesFlags = false
+    /// The last event each thread drove, in the replay under way: a step back from the start of
+    /// an event goes into the thread's previous one.
+    var lastEventOf: [Tid: UInt64] = [:]
 
     /// The debugger's changes under way (Diversion.swift); nil: the program is as recorded.
     var diversion: Diversion?
@@ -61,6 +64,7 @@ public final class ReplayDebugger {
         target = ReplayTarget()
         session = GdbSession(channel: channel, target: target)
         target.beginsDiversion = { [unowned self] in self.beginDiversion() }
+        target.isDiverted = { [unowned self] in self.diversion != nil }
     }
 
     /// The debugger ended the replay: it detached or killed the program.
@@ -97,11 +101,6 @@ public final class ReplayDebugger {
     /// How to resume `task` (which replay is about to resume to its next stop).
     func resumeMode(for task: ReplayTask) throws -> Tracee.Resume {
         if isSeeking { return try seekingResumeMode(for: task) }
-        if steps[task.recordedTid] == .toReport {
-            steps[task.recordedTid] = nil
-            moment = .beforeEvent(events, thread: task.recordedTid)
-            try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .signal(GdbSession.sigtrap))))
-        }
         try armHardwareBreakpoints(on: task)
         guard steps[task.recordedTid] == .asked else { return .toSyscall }
         switch task.position {
@@ -180,6 +179,15 @@ public final class ReplayDebugger {
 
     /// `task` is stopped at the instruction whose fault the recording delivers next (a
     /// SIGSEGV, say): the debugger sees it there, before the signal goes in.
+    /// Replay is about to go on with event `index`: a step that ran through a syscall ends
+    /// here, where that syscall's events are behind.
+    func reportStepThroughSyscall(before index: UInt64) throws {
+        guard let tid = steps.first(where: { $0.value == .toReport })?.key else { return }
+        steps[tid] = nil
+        moment = .beforeEvent(index, thread: tid)
+        try obey(try session.stopped(.stopped(thread: tid.rawValue, .signal(GdbSession.sigtrap))))
+    }
+
     func faulted(_ signal: SignalNumber, on task: ReplayTask, fatal: Bool) throws {
         // The fault that ends the main process is where `replay -e` stops.
         if case .end? = goal, fatal, target.task(task.recordedTid.rawValue) != nil { goal = nil }
@@ -240,6 +248,10 @@ public final class ReplayDebugger {
         case .kill: throw Ended(detached: false)
         case .restart:
             // gdb's `run`: the recording from its start, the output echoed again.
+            guard canRestart else {
+                reportError(tool: "rr-replayer", "cannot run the recording again: the trace came on stdin (replay a file)")
+                throw Ended(detached: false)
+            }
             steps = [:]
             diversion = nil
             goal = .rerun

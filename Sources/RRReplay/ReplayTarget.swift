@@ -53,6 +53,8 @@ final class ReplayTarget {
     /// Called before the debugger changes a register or memory: whether a diversion (a change
     /// that replay then undoes) is under way or could start (ReplayDebugger.beginDiversion).
     var beginsDiversion: (() -> Bool)?
+    /// Whether a diversion is under way (a function gdb calls: its orig_rax write then counts).
+    var isDiverted: (() -> Bool)?
 
     /// The debugged process's threads, its main thread first.
     var processTasks: [ReplayTask] {
@@ -124,9 +126,11 @@ extension ReplayTarget: DebugTarget {
     public func removeBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: Int) -> Bool {
         switch kind {
         case .software:
-            guard let original = softwareBreakpoints[address], let task = processTasks.first,
-                  (try? task.tracee.writeMemory(at: address, bytes: [original])) != nil else { return false }
+            guard let original = softwareBreakpoints[address] else { return false }
+            // Forgotten even where the code is not mapped now (a library after going back to
+            // the start): gdb inserts it again once the library is there.
             softwareBreakpoints[address] = nil
+            if let task = processTasks.first { _ = try? task.tracee.writeMemory(at: address, bytes: [original]) }
             return true
         case .hardware:
             guard let index = hardwareBreakpoints.firstIndex(of: address) else { return false }
@@ -148,7 +152,7 @@ extension ReplayTarget: DebugTarget {
         let register = TargetDescription.registers[number]
         // gdb sets orig_rax to -1 when it starts a program (`run`) so that the kernel restarts
         // no syscall there; replay makes the recorded restarts itself: taken, not applied.
-        if register.source == .general("orig_rax") { return task(thread) != nil }
+        if register.source == .general("orig_rax"), isDiverted?() != true { return task(thread) != nil }
         guard let task = task(thread), beginsDiversion?() == true else { return false }
         do {
             switch register.source {

@@ -89,6 +89,7 @@ extension ReplayDebugger {
     /// echoes the output on the way there.)
     func replayAgain() -> Restart {
         replayingAgain = true
+        lastEventOf = [:]
         return Restart()
     }
 
@@ -100,14 +101,16 @@ extension ReplayDebugger {
         switch action {
         case .reverseContinue:
             hits = []
-            goal = .collectHits(before: moment)
+            // Nothing is before the first instruction.
+            if case .start = moment { goal = .start } else { goal = .collectHits(before: moment) }
         default:
             switch moment {
             case .start: goal = .start
             case let .userCode(event, thread, position?): goal = .countStepsToPosition(event, thread: thread, position)
             case let .syscallExit(event, thread): goal = .countStepsInEvent(event, thread: thread)
-            case let .beforeEvent(event, thread):
-                goal = event > 1 ? .countStepsInEvent(event - 1, thread: thread) : .start
+            case let .beforeEvent(_, thread):
+                // The instruction before is the thread's last in the event it drove before.
+                goal = lastEventOf[thread].map { .countStepsInEvent($0, thread: thread) } ?? .start
             case .userCode: goal = .start
             }
         }
@@ -163,7 +166,11 @@ extension ReplayDebugger {
 
     /// Replay is about to replay `event`, number `index`, on `task`.
     func willReplay(_ index: UInt64, _ event: TraceEvent, on task: ReplayTask) throws {
-        guard let goal else { return }
+        defer { lastEventOf[task.recordedTid] = index }
+        guard let goal else {
+            try reportStepThroughSyscall(before: index)
+            return
+        }
         insertSoftwareBreakpointsIfDue()
         if index == 1 || stepping != nil {
             target.replayer.debug("going back: event \(index), \("\(goal)".prefix { $0 != "(" }), steps \(stepping?.count ?? -1)")
@@ -311,7 +318,7 @@ extension ReplayDebugger {
         let rip = try task.tracee.registers().rip
         let code = (try? task.tracee.readMemory(at: rip, count: 2)) ?? []
         if code == Self.syscallInstruction {
-            if let over = steppingOver, over.thread == task.recordedTid { try finishStepOver() }
+            // A step over an int3 on the syscall itself ends at its entry stop (seekingClaims).
             return .toSyscall
         }
         seekStepPushesFlags = code.first == Self.pushf

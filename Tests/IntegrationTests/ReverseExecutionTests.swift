@@ -53,6 +53,28 @@ import Testing
         #expect(server.stderrLines.count == 1, "\(server.stderrLines)")
     }
 
+    /// Going back from the first instruction: nothing is before it (gdb hears of the start of
+    /// the history, not an error); forwards the replay runs as recorded.
+    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func nothingIsBeforeTheFirstInstruction() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/watch_target"
+        let recorded = try Harness.record([program], trace: trace)
+        let server = try Server(trace: trace, in: scratch)
+        let gdb = try server.runGdb(debugging: program, """
+        reverse-continue
+        reverse-stepi
+        continue
+        """)
+        let status = server.wait()
+        let output = gdb.stdoutText
+        #expect(output.components(separatedBy: "No more reverse-execution history.").count == 3, "\(output)\n\(gdb.stderrText)")
+        #expect(output.contains("exited normally]"), "\(output)")
+        #expect(status == recorded.status, "\(server.stderrLines)")
+        #expect(server.stderrLines.count == 1, "\(server.stderrLines)")
+        #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
+    }
+
     /// In a recursive function: `reverse-next` back over a printf and back over the recursive
     /// call, `reverse-step` to the line before, `reverse-finish` out to the caller's frame, whose
     /// argument is the next level up.

@@ -80,6 +80,8 @@ import Testing
         #expect(try parse("M601040,2:abcd") == .writeMemory(address: 0x601040, bytes: [0xab, 0xcd]))
         #expect(throws: RequestError.self) { try parse("M601040,3:abcd") }
         #expect(throws: RequestError.self) { try parse("P10") }
+        #expect(throws: RequestError.self) { try parse("Pffffffffffffffff=00") }
+        #expect(throws: RequestError.self) { try parse("pffffffffffffffff") }
         #expect(try parse("X601040,0:") == .unknown("X601040,0:"))
     }
 
