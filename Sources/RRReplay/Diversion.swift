@@ -54,8 +54,7 @@ extension ReplayDebugger {
             switch stop {
             case .signal(.sigtrap):
                 var registers = try task.tracee.registers()
-                let siginfo = try task.tracee.siginfo()
-                let code = siginfo.count >= Self.siginfoCodeOffset + 4 ? siginfo.loadLittleEndian(Int32.self, at: Self.siginfoCodeOffset) : 0
+                let code = try Self.trapCode(of: task)
                 if code == Self.kernelTrap, target.softwareBreakpoints[registers.rip &- 1] != nil {
                     registers.rip -= 1
                     try task.tracee.setRegisters(registers)

@@ -133,8 +133,7 @@ public final class ReplayDebugger {
         }
         guard stop == .signal(.sigtrap) else { return false }
         // The kernel says which trap it was: a single step and an int3 just behind the pc look alike.
-        let siginfo = try task.tracee.siginfo()
-        let code = siginfo.count >= Self.siginfoCodeOffset + 4 ? siginfo.loadLittleEndian(Int32.self, at: Self.siginfoCodeOffset) : 0
+        let code = try Self.trapCode(of: task)
         var registers = try task.tracee.registers()
         let reason: GdbSession.StopReason
         if code == Self.hardwareTrap, let watchpoint = try triggeredWatchpoint(of: task) {
@@ -212,6 +211,12 @@ public final class ReplayDebugger {
         } catch GdbProtocolError.disconnected {
             // gdb closes the connection once it has heard of the end.
         }
+    }
+
+    /// The si_code of the SIGTRAP `task` is stopped with (0 if the kernel gave no siginfo).
+    static func trapCode(of task: ReplayTask) throws -> Int32 {
+        let siginfo = try task.tracee.siginfo()
+        return siginfo.count >= siginfoCodeOffset + 4 ? siginfo.loadLittleEndian(Int32.self, at: siginfoCodeOffset) : 0
     }
 
     /// The flags word a stepped `pushf` left on the stack loses the trap flag, which the program did not set.

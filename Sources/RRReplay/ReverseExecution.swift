@@ -339,8 +339,7 @@ extension ReplayDebugger {
             seekStepPushesFlags = false
             try clearPushedTrapFlag(task)
         }
-        let siginfo = try task.tracee.siginfo()
-        let code = siginfo.count >= Self.siginfoCodeOffset + 4 ? siginfo.loadLittleEndian(Int32.self, at: Self.siginfoCodeOffset) : 0
+        let code = try Self.trapCode(of: task)
         var registers = try task.tracee.registers()
         var reason: GdbSession.StopReason?
         if code != Self.kernelTrap, !target.watchpoints.isEmpty, let watchpoint = try triggeredWatchpoint(of: task) {
