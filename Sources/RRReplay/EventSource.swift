@@ -21,6 +21,28 @@ final class EventSource {
         self.header = header
     }
 
+    /// Where the replay of event `index` begins, to read on from there in another replay
+    /// (a checkpoint's).
+    struct Bookmark {
+        let reader: StreamReader.Bookmark
+        let header: TraceHeader?
+        let lookahead: TraceEvent?
+        let index: UInt64
+    }
+
+    func bookmark() -> Bookmark {
+        Bookmark(reader: reader.bookmark(), header: header, lookahead: lookahead, index: index)
+    }
+
+    /// Reads on from `bookmark`, with `reader` opened there.
+    init(reader: StreamReader, files: FileCache, at bookmark: Bookmark) {
+        self.reader = reader
+        self.files = files
+        header = bookmark.header
+        lookahead = bookmark.lookahead
+        index = bookmark.index
+    }
+
     /// The next event without consuming it; nil when the trace has no more.
     func peek() throws -> TraceEvent? {
         if let lookahead { return lookahead }

@@ -60,6 +60,14 @@ public final class ReplayDebugger {
     /// The debugger's changes under way (Diversion.swift); nil: the program is as recorded.
     var diversion: Diversion?
 
+    /// The checkpoints of this session's replays, by event (Checkpoints.swift, CheckpointChoice.swift).
+    var checkpoints: [ReplayCheckpoint] = []
+    /// Where the next replay starts: nil, the recording's start.
+    var resumeFrom: ReplayCheckpoint?
+    /// The event the replay under way started from (0: the start), and when replay last passed
+    /// a checkpoint (or started), in seconds of the monotonic clock.
+    var replayOrigin: UInt64 = 0, lastCheckpointTime = 0.0
+
     public init(channel: PacketChannel) {
         target = ReplayTarget()
         session = GdbSession(channel: channel, target: target)

@@ -52,6 +52,19 @@ final class ReplayTask {
         self.position = position
     }
 
+    /// This task's replay state with another tracee: a checkpoint's copy of the process.
+    func copy(tracee: Tracee) -> ReplayTask {
+        let copy = ReplayTask(tracee: tracee, recordedTid: recordedTid, position: position)
+        copy.deathStatus = deathStatus
+        copy.pendingSignal = pendingSignal
+        copy.restartableSyscall = restartableSyscall
+        copy.lastSyscall = lastSyscall
+        copy.buffer = buffer
+        copy.vforkChildren = vforkChildren
+        copy.pendingFlush = pendingFlush
+        return copy
+    }
+
     var isAtSyscallEntry: Bool {
         if case .atSyscallEntry = position { return true }
         return false

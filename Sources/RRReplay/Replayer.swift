@@ -36,17 +36,19 @@ public final class Replayer {
     var tasks: [Tid: ReplayTask] = [:]
     let echo = EchoOutput()
     let shared: SharedMappings
-    private(set) var mainTid = Tid(0)
-    private var mainStatus: Int32 = 0
+    var mainTid = Tid(0)
+    var mainStatus: Int32 = 0
     /// The shell status of each process that has ended, by its recorded pid.
-    private var processStatuses: [Tid: Int32] = [:]
+    var processStatuses: [Tid: Int32] = [:]
+    /// The replay goes on from a checkpoint (Checkpoints.swift), not from the recording's start.
+    var resumesCheckpoint = false
     /// The task of the event being replayed, for divergence reports.
     var currentTid = Tid(0)
     /// The gdb session the replay answers to, if one is attached (replay --server).
     private(set) var debugger: ReplayDebugger?
     /// The program file the debugger reads symbols from: the recorded path while that file is
     /// there, else replay's copy of it (the same but for PT_INTERP).
-    private(set) var debuggedExecutable: String?
+    var debuggedExecutable: String?
     /// The code of files that search trampolines were put in (nil: not an ELF file), by path.
     var codeImages: [String: CodeImage?] = [:]
     /// Where jumps through registers may land in a function ("path:offset"; nil: unknown).
@@ -66,11 +68,17 @@ public final class Replayer {
     /// The event being replayed, to say where a debugging session ended.
     public var eventIndex: UInt64 { events.index }
 
-    public init(reader: StreamReader, options: Options) throws {
+    /// A replay of the recording `reader` reads, from its start.
+    public convenience init(reader: StreamReader, options: Options) throws {
+        let files = try FileCache(directory: options.cacheDirectory, limit: options.cacheLimit, interpreterDirectory: options.interpreterDirectory)
+        try self.init(events: try EventSource(reader: reader, files: files), files: files, options: options)
+    }
+
+    init(events: EventSource, files: FileCache, options: Options) throws {
         self.options = options
-        self.files = try FileCache(directory: options.cacheDirectory, limit: options.cacheLimit, interpreterDirectory: options.interpreterDirectory)
+        self.files = files
         self.shared = SharedMappings(directory: options.cacheDirectory)
-        self.events = try EventSource(reader: reader, files: files)
+        self.events = events
         if let recorded = events.header?.cpuModel, recorded != MachineInfo.cpuModel {
             throw RRError.incompatible("the trace was recorded on CPU \"\(recorded)\", this machine has \"\(MachineInfo.cpuModel)\" (CPUID cannot be trapped, so the program could take other paths)")
         }
@@ -81,25 +89,7 @@ public final class Replayer {
         Spawner.pinSelf(to: options.cpu)
         Spawner.prepareSupervisor()
         defer { killAll() }
-        guard case let .exec(first)? = try events.peek() else {
-            if let end = events.end, !end.error.isEmpty { throw RRError.usage("the recording holds no events: \(end.error)") }
-            throw RRError.corruptTrace("the trace does not start with an exec event")
-        }
-        let (path, patch) = try files.executable(for: first)
-        var spawnOptions = Spawner.Options(cpu: options.cpu)
-        spawnOptions.noCoreDumps = true
-        spawnOptions.signalState = (first.ignoredSignals, first.blockedSignals)
-        let tracee = try Spawner.spawn(path: path, arguments: first.arguments, environment: first.environment, options: spawnOptions)
-        let main = ReplayTask(tracee: tracee, recordedTid: first.tid, position: .stopped)
-        tasks[first.tid] = main
-        mainTid = first.tid
-        currentTid = first.tid
-        try applyExec(first, to: main, copyPath: path, interpreterPatch: patch)
-        events.advance()
-        if let debugger {
-            debuggedExecutable = access(first.executable.path, R_OK) == 0 ? first.executable.path : path
-            try debugger.started(main)
-        }
+        if !resumesCheckpoint { try start() }
         let trace = getenv("RR_SWIFT_DEBUG") != nil
         while let event = try events.peek() {
             currentTid = event.tid
@@ -123,6 +113,29 @@ public final class Replayer {
             try debugger.finished(shellStatus: debugger.target.debuggedProcess.flatMap { processStatuses[$0] } ?? mainStatus)
         }
         return .completed(status: mainStatus)
+    }
+
+    /// Starts the recorded program: its first exec.
+    private func start() throws {
+        guard case let .exec(first)? = try events.peek() else {
+            if let end = events.end, !end.error.isEmpty { throw RRError.usage("the recording holds no events: \(end.error)") }
+            throw RRError.corruptTrace("the trace does not start with an exec event")
+        }
+        let (path, patch) = try files.executable(for: first)
+        var spawnOptions = Spawner.Options(cpu: options.cpu)
+        spawnOptions.noCoreDumps = true
+        spawnOptions.signalState = (first.ignoredSignals, first.blockedSignals)
+        let tracee = try Spawner.spawn(path: path, arguments: first.arguments, environment: first.environment, options: spawnOptions)
+        let main = ReplayTask(tracee: tracee, recordedTid: first.tid, position: .stopped)
+        tasks[first.tid] = main
+        mainTid = first.tid
+        currentTid = first.tid
+        try applyExec(first, to: main, copyPath: path, interpreterPatch: patch)
+        events.advance()
+        if let debugger {
+            debuggedExecutable = access(first.executable.path, R_OK) == 0 ? first.executable.path : path
+            try debugger.started(main)
+        }
     }
 
     private func replay(_ event: TraceEvent, on task: ReplayTask) throws {

@@ -14,7 +14,8 @@ import Glibc
 /// is shown before the instruction that wrote (as gdb expects when going backwards), which a
 /// third replay finds by single-stepping the event that contains it. `reverse-stepi` single-steps
 /// the current point's event to count the instructions up to it, then replays to one fewer.
-/// There are no checkpoints yet: each of these replays starts from the beginning.
+/// Each of these replays starts from the latest checkpoint before the events it needs
+/// (CheckpointChoice.swift), or from the recording's start.
 
 /// A point of a replay where the debugger was shown a stop.
 enum ReplayMoment {
@@ -90,6 +91,9 @@ extension ReplayDebugger {
     func replayAgain() -> Restart {
         replayingAgain = true
         lastEventOf = [:]
+        resumeFrom = goal.flatMap(checkpoint(for:))
+        replayOrigin = resumeFrom?.event ?? 0
+        lastCheckpointTime = Self.monotonicSeconds()
         return Restart()
     }
 
@@ -167,6 +171,7 @@ extension ReplayDebugger {
     /// Replay is about to replay `event`, number `index`, on `task`.
     func willReplay(_ index: UInt64, _ event: TraceEvent, on task: ReplayTask) throws {
         defer { lastEventOf[task.recordedTid] = index }
+        try takeCheckpointIfDue(before: index)
         guard let goal else {
             try reportStepThroughSyscall(before: index)
             return
@@ -287,7 +292,8 @@ extension ReplayDebugger {
     private func backToLastHit(excludingSyscallHitsOf event: UInt64?) throws {
         let earlier = hits.filter { !($0.bySyscall && $0.event == event) }
         guard let last = earlier.last else {
-            goal = .start
+            // None since the checkpoint this replay started from: the events before it are next.
+            goal = replayOrigin > 0 ? .collectHits(before: .beforeEvent(replayOrigin, thread: target.processLeader)) : .start
             throw replayAgain()
         }
         if case .watchpoint = last.reason, !last.bySyscall {

@@ -35,6 +35,12 @@ public final class StreamReader {
         streamOffset = UInt64(header.count)
     }
 
+    /// Whether the reader opened its input (`open`) and so closes it: a debugging session opens
+    /// the trace again for each replay it goes back with.
+    private var ownsInput = false
+
+    deinit { if ownsInput { try? input.close() } }
+
     /// Opens a trace file, or stdin for "-", with a one-line error for a path that cannot be read.
     public static func open(_ path: String, partial: Bool = false) throws -> StreamReader {
         let fd: FileDescriptor
@@ -47,7 +53,9 @@ public final class StreamReader {
                 throw RRError.usage("cannot open trace \(path): \(String(cString: strerror(error.rawValue)))")
             }
         }
-        return try StreamReader(input: fd, partial: partial)
+        let reader = try StreamReader(input: fd, partial: partial)
+        reader.ownsInput = path != "-"
+        return reader
     }
 
     /// The next message, or nil at the end of a complete trace (and from then on).
@@ -127,6 +135,34 @@ public final class StreamReader {
             return false
         }
         throw RRError.corruptTrace("trace is truncated at byte offset \(offset)\(place) after \(nextSequence) complete blocks; it has no final block (use --partial to replay the complete prefix)")
+    }
+
+    /// A place in the stream to read on from later, in another reader of the same file (a replay
+    /// checkpoint's): the offset of the next block and the message bytes already decompressed.
+    public struct Bookmark {
+        fileprivate let streamOffset: UInt64
+        fileprivate let pending: [UInt8]
+        fileprivate let nextSequence: UInt32
+        fileprivate let sawFinalBlock: Bool
+        fileprivate let rawBytes: UInt64
+    }
+
+    /// Where the next message starts.
+    public func bookmark() -> Bookmark {
+        Bookmark(streamOffset: streamOffset, pending: Array(buffer[bufferOffset...]), nextSequence: nextSequence,
+                 sawFinalBlock: sawFinalBlock, rawBytes: rawBytes)
+    }
+
+    /// Opens the trace file `path` (not stdin) to read on from `bookmark`, taken in a reader of it.
+    public static func open(_ path: String, partial: Bool = false, at bookmark: Bookmark) throws -> StreamReader {
+        let reader = try open(path, partial: partial)
+        _ = try describing("seek in trace") { try reader.input.seek(offset: Int64(bookmark.streamOffset), from: .start) }
+        reader.streamOffset = bookmark.streamOffset
+        reader.buffer = bookmark.pending
+        reader.nextSequence = bookmark.nextSequence
+        reader.sawFinalBlock = bookmark.sawFinalBlock
+        reader.rawBytes = bookmark.rawBytes
+        return reader
     }
 
     /// Where the readable part of the stream ends (for --partial reports).

@@ -77,6 +77,7 @@ struct ReplayCommand: ParsableCommand {
                 replayer.attach(debugger!)
             }
             let outcome: Replayer.Outcome
+            defer { debugger?.discardCheckpoints() }
             do {
                 while true {
                     do {
@@ -84,10 +85,9 @@ struct ReplayCommand: ParsableCommand {
                         replayer.releaseCache()
                         break
                     } catch is ReplayDebugger.Restart {
-                        // The debugger goes back: the recording is replayed again from its start.
-                        replayer.releaseCache()
-                        replayer = try Replayer(reader: try StreamReader.open(trace, partial: partial), options: options)
-                        replayer.attach(debugger!)
+                        // The debugger goes back: the recording is replayed again, from a
+                        // checkpoint or from its start.
+                        replayer = try replayer.again(trace: trace, partial: partial)
                     }
                 }
             } catch let ended as ReplayDebugger.Ended {

@@ -15,10 +15,10 @@ import Testing
         var stdoutURL: URL { scratch.url.appendingPathComponent("replay.out") }
         var stderrURL: URL { scratch.url.appendingPathComponent("replay.err") }
 
-        /// `options` go to `replay` before the trace (`-g N`, `-e`).
-        init(trace: URL, in scratch: TemporaryDirectory, options: [String] = []) throws {
+        /// `options` go to `replay` before the trace (`-g N`, `-e`); `settings` join its environment.
+        init(trace: URL, in scratch: TemporaryDirectory, options: [String] = [], settings: [String: String] = [:]) throws {
             self.scratch = scratch
-            var environment = ProcessInfo.processInfo.environment
+            var environment = ProcessInfo.processInfo.environment.merging(settings) { $1 }
             environment["RR_SWIFT_CONFIGURATION"] = "release"
             environment["RR_SWIFT_NO_BUILD"] = "1"
             let stdoutPath = scratch.url.appendingPathComponent("replay.out").path

@@ -7,17 +7,24 @@ import Testing
 @Suite(.serialized) struct ReverseExecutionTests {
     typealias Server = GdbServerTests.Server
 
+    /// Each going-back test runs with checkpoints as a session takes them (every 0.2 s of
+    /// replay: in these short recordings, one after the exec) and with one before every event
+    /// where a copy can be made (0), so that going back starts from checkpoints everywhere.
+    static let checkpointIntervals = ["0.2", "0"]
+
+    static func checkpointSettings(_ interval: String) -> [String: String] { ["RR_SWIFT_CHECKPOINT_INTERVAL": interval] }
+
     /// From a breakpoint after the last write, a watchpoint on a global written in three places
     /// goes back to each write in turn, stopped before the instruction that wrote (the old value
     /// is the later one); one more goes back to the start of the recording, and from there the
     /// replay goes forwards again to the end.
-    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func reverseContinueLandsOnEachWriteOfAWatchpointBackwards() throws {
+    @Test(.enabled(if: GdbServerTests.gdbAvailable), arguments: checkpointIntervals) func reverseContinueLandsOnEachWriteOfAWatchpointBackwards(checkpointInterval: String) throws {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
         let program = Harness.programs + "/watch_target"
         let recorded = try Harness.record([program], trace: trace)
         #expect(recorded.stdoutText.hasPrefix("first 11\nsecond 31\nthird 93\n"))
-        let server = try Server(trace: trace, in: scratch)
+        let server = try Server(trace: trace, in: scratch, settings: Self.checkpointSettings(checkpointInterval))
         let gdb = try server.runGdb(debugging: program, """
         break fill_from_pipe
         continue
@@ -78,13 +85,13 @@ import Testing
     /// In a recursive function: `reverse-next` back over a printf and back over the recursive
     /// call, `reverse-step` to the line before, `reverse-finish` out to the caller's frame, whose
     /// argument is the next level up.
-    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func reverseStepNextAndFinishInARecursiveFunction() throws {
+    @Test(.enabled(if: GdbServerTests.gdbAvailable), arguments: checkpointIntervals) func reverseStepNextAndFinishInARecursiveFunction(checkpointInterval: String) throws {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
         let program = Harness.programs + "/reverse_target"
         let recorded = try Harness.record([program], trace: trace)
         #expect(recorded.stdoutText.contains("level 2 below 1\n"), "\(recorded.stdoutText)")
-        let server = try Server(trace: trace, in: scratch)
+        let server = try Server(trace: trace, in: scratch, settings: Self.checkpointSettings(checkpointInterval))
         let gdb = try server.runGdb(debugging: program, """
         break depth_sum if n == 2
         continue
@@ -127,13 +134,13 @@ import Testing
     /// `reverse-stepi` goes to the instruction before, `reverse-continue` to a breakpoint set
     /// then (the last call of the recursion), and forwards again the crash ends the replay as it
     /// ended the recording.
-    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func aRecordedCrashStopsAtTheFaultAndGoesBack() throws {
+    @Test(.enabled(if: GdbServerTests.gdbAvailable), arguments: checkpointIntervals) func aRecordedCrashStopsAtTheFaultAndGoesBack(checkpointInterval: String) throws {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
         let program = Harness.programs + "/reverse_target"
         let recorded = try Harness.record([program, "crash"], trace: trace)
         #expect(recorded.status == 139)
-        let server = try Server(trace: trace, in: scratch)
+        let server = try Server(trace: trace, in: scratch, settings: Self.checkpointSettings(checkpointInterval))
         let gdb = try server.runGdb(debugging: program, """
         continue
         bt
@@ -163,14 +170,14 @@ import Testing
 
     /// Two threads write a shared counter: from main's last line a watchpoint goes back to the
     /// thread that wrote last (the one the program named), and once more to the other.
-    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func aWatchpointGoesBackToTheThreadThatWroteLast() throws {
+    @Test(.enabled(if: GdbServerTests.gdbAvailable), arguments: checkpointIntervals) func aWatchpointGoesBackToTheThreadThatWroteLast(checkpointInterval: String) throws {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
         let program = Harness.programs + "/shared_counter"
         let recorded = try Harness.record([program], trace: trace)
         let match = try #require(recorded.stdoutText.firstMatch(of: /counter (\d+) last writer (\d)/), "\(recorded.stdoutText)")
         let lastWriter = Int(match.output.2)!
-        let server = try Server(trace: trace, in: scratch)
+        let server = try Server(trace: trace, in: scratch, settings: Self.checkpointSettings(checkpointInterval))
         let gdb = try server.runGdb(debugging: program, """
         break shared_counter.c:32
         continue

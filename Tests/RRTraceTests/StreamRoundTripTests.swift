@@ -57,6 +57,33 @@ import RRTrace
         #expect(outcome.messages == Self.allMessages)
     }
 
+    /// A reader opened again at a bookmark taken anywhere (inside a block, inside the message
+    /// spanning blocks, at a block's end) reads on with the same messages as the first.
+    @Test func aBookmarkReadsOnInAnotherReader() throws {
+        let bytes = try writeStream { writer in
+            for message in Self.allMessages { try writer.append(message.framed()) }
+            try writer.finish()
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bookmark-\(UUID().uuidString).rrt")
+        try Data(bytes).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let first = try StreamReader.open(file.path)
+        var marks: [(Int, StreamReader.Bookmark)] = []
+        var read = 0
+        while try first.next() != nil {
+            read += 1
+            if read % 700 == 0 || read == 1000 || read == 1001 { marks.append((read, first.bookmark())) }
+        }
+        #expect(read == Self.allMessages.count)
+        #expect(marks.count >= 5)
+        for (count, mark) in marks {
+            let again = try StreamReader.open(file.path, at: mark)
+            var rest: [Message] = []
+            while let message = try again.next() { rest.append(message) }
+            #expect(rest == Array(Self.allMessages.dropFirst(count)), "from message \(count)")
+        }
+    }
+
     @Test func emptyTraceHoldsNoMessages() throws {
         let bytes = try writeStream { try $0.finish() }
         #expect(bytes.count == StreamFormat.headerSize + StreamFormat.blockHeaderSize + blockLayout(bytes)[0].storedSize)
