@@ -21,6 +21,7 @@
 #include <sys/random.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <linux/userfaultfd.h>
 #include <unistd.h>
 
 static rr_shim_result make_result(long value) {
@@ -49,6 +50,49 @@ rr_shim_result rr_shim_pagemap_scan(int fd, uint64_t start, uint64_t end, rr_shi
     rr_shim_result r = make_result(ioctl(fd, RR_PAGEMAP_SCAN, &arg));
     *walk_end = arg.walk_end;
     return r;
+}
+
+#define RR_PAGE_IS_WRITTEN (1u << 1)
+#define RR_PM_SCAN_WP_MATCHING (1u << 0)
+#define RR_PM_SCAN_CHECK_WPASYNC (1u << 1)
+
+rr_shim_result rr_shim_pagemap_take_written(int fd, uint64_t start, uint64_t end, rr_shim_page_region *regions,
+                                            uint64_t capacity, uint64_t *walk_end) {
+    struct rr_pm_scan_arg arg = {
+        .size = sizeof arg, .flags = RR_PM_SCAN_WP_MATCHING | RR_PM_SCAN_CHECK_WPASYNC, .start = start, .end = end,
+        .vec = (uint64_t)(uintptr_t)regions, .vec_len = capacity,
+        .category_mask = RR_PAGE_IS_WRITTEN, .return_mask = RR_PAGE_IS_WRITTEN,
+    };
+    rr_shim_result r = make_result(ioctl(fd, RR_PAGEMAP_SCAN, &arg));
+    *walk_end = arg.walk_end;
+    return r;
+}
+
+/* linux/userfaultfd.h of 6.7 (older headers lack the async feature). */
+#define RR_UFFD_USER_MODE_ONLY 1
+#define RR_UFFD_FEATURE_WP_UNPOPULATED (1ull << 13)
+#define RR_UFFD_FEATURE_WP_ASYNC (1ull << 15)
+
+int rr_shim_write_tracking_uffd_flags(void) { return O_CLOEXEC | O_NONBLOCK | RR_UFFD_USER_MODE_ONLY; }
+
+rr_shim_result rr_shim_fd_of_process(pid_t pid, int fd) {
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) return make_result(-1);
+    rr_shim_result r = make_result(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+    close(pidfd);
+    return r;
+}
+
+rr_shim_result rr_shim_uffd_enable_async_wp(int uffd) {
+    struct uffdio_api api = { .api = UFFD_API, .features = RR_UFFD_FEATURE_WP_ASYNC | RR_UFFD_FEATURE_WP_UNPOPULATED };
+    return make_result(ioctl(uffd, UFFDIO_API, &api));
+}
+
+rr_shim_result rr_shim_uffd_track_writes(int uffd, uint64_t start, uint64_t length) {
+    struct uffdio_register reg = { .range = { start, length }, .mode = UFFDIO_REGISTER_MODE_WP };
+    if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0) return make_result(-1);
+    struct uffdio_writeprotect wp = { .range = { start, length }, .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+    return make_result(ioctl(uffd, UFFDIO_WRITEPROTECT, &wp));
 }
 
 rr_shim_result rr_shim_process_vm_readv(pid_t pid, const struct iovec *local, unsigned long local_count,

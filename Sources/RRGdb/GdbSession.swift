@@ -26,8 +26,9 @@ public final class GdbSession {
         case resume(ResumeAction, thread: Int32)
         case detach
         case kill
-        /// Run the program again from its start (`run` in extended mode); a stop reply is awaited.
-        case restart
+        /// Run the program again (`run` in extended mode), from its start or from where `place`
+        /// says (`run`'s first argument); a stop reply is awaited.
+        case restart(from: String?)
     }
 
     public static let sigtrap: Int32 = 5
@@ -213,10 +214,10 @@ public final class GdbSession {
         case .extendedMode:
             extended = true
             try channel.send("OK")
-        case .run:
+        case let .run(arguments):
             awaitingStop = true
             killedInExtendedMode = false
-            return .restart
+            return .restart(from: arguments.first.flatMap { $0.isEmpty ? nil : $0 })
         case let .read(object, annex, offset, length):
             let contents: [UInt8]?
             if object == "features" {

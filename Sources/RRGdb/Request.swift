@@ -73,9 +73,10 @@ public enum Request: Equatable {
     case kill(answered: Bool)
     /// `!`: extended mode, in which the program can be run again (`vRun`).
     case extendedMode
-    /// `vRun;FILE;ARGS...` (gdb's `run`): the recording from its start (the file and arguments
-    /// are the recorded ones, whatever gdb names).
-    case run
+    /// `vRun;FILE;ARGS...` (gdb's `run`): the recording from its start (the file is the
+    /// recorded one, whatever gdb names); the arguments, hex-decoded, may name another place to
+    /// start from (as rr takes them: `run 1000`, an event; `run c1`, a checkpoint).
+    case run(arguments: [String])
     case read(object: String, annex: String, offset: Int, length: Int)
     /// `qRcmd,HEX`: a `monitor` command, hex-encoded.
     case monitor(String)
@@ -164,7 +165,14 @@ public enum Request: Equatable {
     private static func parseV(_ text: String) throws -> Request {
         if text == "vCont?" { return .vContQuery }
         if text.hasPrefix("vKill") { return .kill(answered: true) }
-        if text.hasPrefix("vRun;") { return .run }
+        if text.hasPrefix("vRun;") {
+            let fields = text.dropFirst("vRun;".count).split(separator: ";", omittingEmptySubsequences: false).dropFirst()
+            let arguments = try fields.map { field -> String in
+                guard let bytes = Hex.decode(field) else { throw RequestError(packet: text) }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            return .run(arguments: arguments)
+        }
         guard text.hasPrefix("vCont;") else { return .unknown(text) }
         var actions: [ThreadAction] = []
         for item in text.dropFirst("vCont;".count).split(separator: ";", omittingEmptySubsequences: false) {

@@ -1,59 +1,77 @@
 import RRCore
 
-/// A copy of a stopped single-threaded tracee made by the tracee itself: it runs one `fork`
-/// from a `syscall` instruction written over its code at `rip` for the moment. The copy is
-/// traced (PTRACE_O_TRACEFORK), shares no writable memory with the original (private mappings
-/// are copied on write), and both are left stopped with the original's registers and code: a
-/// replay checkpoint, or a replay going on from one. Signals the kernel raises meanwhile (a
-/// SIGCHLD) are not the program's: they are suppressed.
-public enum ProcessFork {
+/// Syscalls a stopped tracee runs on the tracer's behalf, from a `syscall` instruction written
+/// over its code at `rip` for the moment; its bytes and registers are put back after. Signals
+/// the kernel raises meanwhile (a SIGCHLD) are not the program's: they are suppressed.
+public enum InjectedSyscall {
     static let syscallInstruction: [UInt8] = [0x0f, 0x05]
 
+    /// Runs `number` with `arguments` in `tracee`, stopped in user code (not inside a syscall)
+    /// at `registers`, and returns its result; `taskCreated` hears of a task the call creates
+    /// (at its PTRACE_EVENT stop, with the new tid). The tracee is left at a syscall-exit-stop.
+    public static func run(_ tracee: Tracee, at registers: Registers, _ number: SyscallNumber, _ arguments: [UInt64] = [],
+                           taskCreated: ((Tid) throws -> Void)? = nil) throws -> Int64 {
+        let site = registers.rip
+        let original = try tracee.readMemory(at: site, count: syscallInstruction.count)
+        try tracee.writeMemory(at: site, bytes: syscallInstruction)
+        defer {
+            try? tracee.writeMemory(at: site, bytes: original)
+            try? tracee.setRegisters(registers)
+        }
+        var call = registers
+        call.rax = UInt64(bitPattern: number.rawValue)
+        call.origRax = UInt64(bitPattern: -1)
+        call.syscallArguments = arguments + Array(repeating: 0, count: max(0, 6 - arguments.count))
+        try tracee.setRegisters(call)
+        var sawEntry = false
+        while true {
+            try tracee.resume(.toSyscall)
+            let (_, stop) = try Stop.wait(for: tracee.tid)
+            switch stop {
+            case .syscall:
+                if try tracee.isSyscallEntry() {
+                    sawEntry = true
+                } else if sawEntry {
+                    return try tracee.registers().syscallResult
+                } else {
+                    // The tracee was inside a syscall (at an event stop) and has just left it,
+                    // with its result in rax: the call goes in now.
+                    try tracee.setRegisters(call)
+                }
+            case .taskCreated:
+                try taskCreated?(Tid(Int32(truncatingIfNeeded: try tracee.eventMessage())))
+            case .signal(let signal) where !signal.isSynchronousFault:
+                continue
+            default:
+                throw RRError.system(call: "an injected \(number.name)", errno: 0, detail: "tid \(tracee.tid) stopped with \(stop)")
+            }
+        }
+    }
+}
+
+/// A copy of a stopped single-threaded tracee made by the tracee itself (an injected `fork`).
+/// The copy is traced (PTRACE_O_TRACEFORK) and shares no writable memory with the original
+/// (private mappings are copied on write): a replay checkpoint, or a replay going on from one.
+public enum ProcessFork {
     /// The fork ran and failed (as a seccomp filter or a process limit can make it): the tracee
     /// is as it was.
     public struct Refused: Error {
         public let errno: Int32
     }
 
-    /// Forks `tracee`, stopped in user code (not inside a syscall) at `registers`; returns the
-    /// copy, stopped at its first stop (a signal-delivery-stop whose SIGSTOP is suppressed when
-    /// it resumes). The original is left at a syscall-exit-stop.
+    /// Forks `tracee`, stopped in user code at `registers`; returns the copy, stopped at its
+    /// first stop (a signal-delivery-stop whose SIGSTOP is suppressed when it resumes) with the
+    /// same registers and code. The original is left at a syscall-exit-stop.
     public static func fork(_ tracee: Tracee, at registers: Registers) throws -> Tracee {
-        let site = registers.rip
-        let original = try tracee.readMemory(at: site, count: syscallInstruction.count)
-        try tracee.writeMemory(at: site, bytes: syscallInstruction)
-        var call = registers
-        call.rax = UInt64(bitPattern: SyscallNumber.fork.rawValue)
-        call.origRax = UInt64(bitPattern: -1)
-        try tracee.setRegisters(call)
         var child: Tracee?
-        defer {
-            try? tracee.writeMemory(at: site, bytes: original)
-            try? tracee.setRegisters(registers)
+        let result = try InjectedSyscall.run(tracee, at: registers, .fork) { tid in
+            let (_, first) = try Stop.wait(for: tid)
+            guard first == .signal(.sigstop) else { throw RRError.system(call: "fork a checkpoint", errno: 0, detail: "the copy's first stop is \(first)") }
+            child = Tracee(tid: tid)
         }
-        var exited = false
-        var sawEntry = false
-        while !exited {
-            try tracee.resume(.toSyscall)
-            let (_, stop) = try Stop.wait(for: tracee.tid)
-            switch stop {
-            case .syscall:
-                // The first may be the exit of an exec the tracee was stopped after.
-                if try tracee.isSyscallEntry() { sawEntry = true } else if sawEntry { exited = true }
-            case .taskCreated:
-                let tid = Tid(Int32(truncatingIfNeeded: try tracee.eventMessage()))
-                let (_, first) = try Stop.wait(for: tid)
-                guard first == .signal(.sigstop) else { throw RRError.system(call: "fork a checkpoint", errno: 0, detail: "the copy's first stop is \(first)") }
-                child = Tracee(tid: tid)
-            case .signal(let signal) where !signal.isSynchronousFault:
-                continue
-            default:
-                throw RRError.system(call: "fork a checkpoint", errno: 0, detail: "tid \(tracee.tid) stopped with \(stop)")
-            }
-        }
-        let result = try tracee.registers().syscallResult
         guard let child, result > 0 else { throw Refused(errno: Int32(clamping: -result)) }
-        try child.writeMemory(at: site, bytes: original)
+        // The copy was made with the syscall instruction in and the registers of the call.
+        try child.writeMemory(at: registers.rip, bytes: try tracee.readMemory(at: registers.rip, count: InjectedSyscall.syscallInstruction.count))
         try child.setRegisters(registers)
         return child
     }

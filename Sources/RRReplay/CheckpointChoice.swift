@@ -31,6 +31,16 @@ extension ReplayDebugger {
         guard now - lastCheckpointTime >= Self.checkpointInterval else { return }
         lastCheckpointTime = now
         guard let checkpoint = try target.replayer.checkpoint(at: index, breakpoints: target.softwareBreakpoints, lastEventOf: lastEventOf) else { return }
+        if checkpoint.writes != nil {
+            // A software breakpoint whose int3 is gone (its library mapped again) was not in place.
+            let task = target.replayer.tasks[target.processLeader]
+            let inPlace = armedSinceCheckpoint.filter { address in
+                target.softwareBreakpoints[address] == nil || (try? task?.tracee.readMemory(at: address, count: 1)) == [ReplayTarget.int3]
+            }
+            checkpoint.codeBreakpoints = (inPlace, hitSinceCheckpoint)
+        }
+        armedSinceCheckpoint = codeBreakpoints
+        hitSinceCheckpoint = []
         let place = checkpoints.firstIndex { $0.event > index } ?? checkpoints.endIndex
         checkpoints.insert(checkpoint, at: place)
         if checkpoints.count > Self.mostCheckpoints { dropCrowdedCheckpoint() }
@@ -42,13 +52,48 @@ extension ReplayDebugger {
         let crowded = (1..<checkpoints.count - 1).min { a, b in
             checkpoints[a + 1].event - checkpoints[a - 1].event < checkpoints[b + 1].event - checkpoints[b - 1].event
         }!
-        checkpoints.remove(at: crowded)
+        let dropped = checkpoints.remove(at: crowded)
+        // The next one's notes now cover the stretch from the one before, if both were kept.
+        let next = checkpoints[crowded]
+        if let writes = next.writes {
+            if writes.since == dropped.event, let before = dropped.writes, let code = next.codeBreakpoints, let codeBefore = dropped.codeBreakpoints {
+                next.writes = (before.since, before.pages.merged(with: writes.pages))
+                next.codeBreakpoints = (code.armed.intersection(codeBefore.armed), code.hit.union(codeBefore.hit))
+            } else if writes.since >= dropped.event {
+                // Kept since the dropped one (or later) only: they no longer say anything about the stretch.
+                next.writes = nil
+                next.codeBreakpoints = nil
+            }
+        }
     }
 
     /// The latest checkpoint a replay for `goal` can start from (nil: the start).
     func checkpoint(for goal: SeekGoal) -> ReplayCheckpoint? {
         guard let needed = goal.firstNeededEvent else { return nil }
         return checkpoints.last { $0.event <= needed }
+    }
+
+    /// The addresses of the debugger's breakpoints on code, software and hardware.
+    var codeBreakpoints: Set<UInt64> { Set(target.softwareBreakpoints.keys).union(target.hardwareBreakpoints) }
+
+    /// Where a search for the last hit before the checkpoint at `origin` goes on: the event of
+    /// the latest checkpoint after which a hit may lie before `origin`. With write watchpoints
+    /// only (no read or access ones), a stretch between two checkpoints has none if no page
+    /// holding a watched byte was written in it (WriteTracker) and each breakpoint on code was in
+    /// place throughout it when it was replayed before and was not hit (as gdb's breakpoint on the
+    /// dynamic loader's library hook is): that stretch is not replayed again.
+    func latestPossibleHitWindow(before origin: UInt64) -> UInt64 {
+        guard !target.watchpoints.isEmpty, target.watchpoints.allSatisfy({ $0.kind == .writeWatchpoint }) else { return origin }
+        let code = codeBreakpoints
+        var origin = origin
+        while let later = checkpoints.first(where: { $0.event == origin }), let writes = later.writes,
+              let earlier = checkpoints.last(where: { $0.event < origin }), writes.since <= earlier.event,
+              let breakpoints = later.codeBreakpoints, code.isSubset(of: breakpoints.armed), code.isDisjoint(with: breakpoints.hit),
+              target.watchpoints.allSatisfy({ writes.pages.untouched($0.address..<$0.address + UInt64($0.length)) }) {
+            origin = earlier.event
+        }
+        if origin != replayOrigin { target.replayer.debug("going back: no watched byte written from event \(origin) to \(replayOrigin)") }
+        return origin
     }
 
     /// Ends the session's checkpoints: their processes are killed.

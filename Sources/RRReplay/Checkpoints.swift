@@ -31,6 +31,12 @@ public final class ReplayCheckpoint {
     let debuggedExecutable: String?
     /// The debugger's note of each thread's last event (ReplayDebugger.lastEventOf).
     let lastEventOf: [Tid: UInt64]
+    /// The pages the process wrote from event `since` (an earlier checkpoint's) up to this one,
+    /// where they were tracked (WriteTracker): a watchpoint on memory none of them holds cannot
+    /// have been hit in between.
+    var writes: (since: UInt64, pages: WriteTracker.Writes)?
+    /// The debugger's code breakpoints in place throughout the same stretch, and those hit in it.
+    var codeBreakpoints: (armed: Set<UInt64>, hit: Set<UInt64>)?
 
     init(event: UInt64, process: Tracee, registers: Registers, task: ReplayTask, replayer: Replayer, lastEventOf: [Tid: UInt64]) {
         self.event = event
@@ -68,11 +74,23 @@ extension Replayer {
               task.deathStatus == nil, isCopyable(task.tracee.tid) else { return nil }
         do {
             let registers = try task.tracee.registers()
+            // Stopped inside an exec (at its event): leaving it sets rax, which a copy made
+            // here and resumed from a syscall exit would not have.
+            if task.tracee.syscallStopIsEntry() == nil, [SyscallNumber.execve, .execveat].contains(SyscallNumber(Int64(bitPattern: registers.origRax))) {
+                return nil
+            }
             let copy = try ProcessFork.fork(task.tracee, at: registers)
             for (address, original) in breakpoints { _ = try? copy.writeMemory(at: address, bytes: [original]) }
             debug("checkpoint before event \(index): pid \(copy.tid)")
-            return ReplayCheckpoint(event: index, process: copy, registers: registers,
-                                    task: task.copy(tracee: copy), replayer: self, lastEventOf: lastEventOf)
+            let checkpoint = ReplayCheckpoint(event: index, process: copy, registers: registers,
+                                              task: task.copy(tracee: copy), replayer: self, lastEventOf: lastEventOf)
+            if let tracker = writeTracker, tracker.pid == task.tracee.tid, let since = trackedSince {
+                checkpoint.writes = (since, try tracker.takeWritten())
+            } else {
+                writeTracker = try WriteTracker.start(task.tracee, at: registers)
+            }
+            trackedSince = writeTracker == nil ? nil : index
+            return checkpoint
         } catch let refused as ProcessFork.Refused {
             debug("no checkpoint before event \(index): fork failed with errno \(refused.errno)")
             return nil
@@ -105,6 +123,8 @@ extension Replayer {
             next.processStatuses = checkpoint.processStatuses
             next.debuggedExecutable = checkpoint.debuggedExecutable
             next.resumesCheckpoint = true
+            next.writeTracker = try WriteTracker.start(live, at: checkpoint.registers)
+            next.trackedSince = next.writeTracker == nil ? nil : checkpoint.event
             debugger.lastEventOf = checkpoint.lastEventOf
             debug("replaying again from the checkpoint before event \(checkpoint.event): pid \(live.tid)")
         } else {

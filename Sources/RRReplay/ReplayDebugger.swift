@@ -67,12 +67,19 @@ public final class ReplayDebugger {
     /// The event the replay under way started from (0: the start), and when replay last passed
     /// a checkpoint (or started), in seconds of the monotonic clock.
     var replayOrigin: UInt64 = 0, lastCheckpointTime = 0.0
+    /// The code breakpoints (addresses) in place at every resume since the last checkpoint was
+    /// taken or gone on from, and those hit since (CheckpointChoice.swift).
+    var armedSinceCheckpoint: Set<UInt64> = [], hitSinceCheckpoint: Set<UInt64> = []
+    /// The points the debugger's user named (UserCheckpoints.swift), by number from 1.
+    var userCheckpoints: [Int: UserCheckpoint] = [:]
+    var nextUserCheckpoint = 1
 
     public init(channel: PacketChannel) {
         target = ReplayTarget()
         session = GdbSession(channel: channel, target: target)
         target.beginsDiversion = { [unowned self] in self.beginDiversion() }
         target.isDiverted = { [unowned self] in self.diversion != nil }
+        target.checkpointCommand = { [unowned self] in self.checkpointCommand($0) }
     }
 
     /// The debugger ended the replay: it detached or killed the program.
@@ -108,6 +115,7 @@ public final class ReplayDebugger {
 
     /// How to resume `task` (which replay is about to resume to its next stop).
     func resumeMode(for task: ReplayTask) throws -> Tracee.Resume {
+        armedSinceCheckpoint.formIntersection(codeBreakpoints)
         if isSeeking { return try seekingResumeMode(for: task) }
         try armHardwareBreakpoints(on: task)
         guard steps[task.recordedTid] == .asked else { return .toSyscall }
@@ -162,6 +170,7 @@ public final class ReplayDebugger {
             return false
         }
         steps[tid] = nil
+        if reason == .softwareBreakpoint || reason == .hardwareBreakpoint { hitSinceCheckpoint.insert(registers.rip) }
         moment = .userCode(events, thread: tid, nil)
         try obey(try session.stopped(.stopped(thread: tid.rawValue, reason)))
         return true
@@ -211,9 +220,9 @@ public final class ReplayDebugger {
         }
         goal = nil
         do {
-            if try session.stopped(.exited(shellStatus: shellStatus)) == .restart {
-                // gdb's `run` after the end (extended mode): the recording from its start.
-                goal = .rerun
+            if case let .restart(place) = try session.stopped(.exited(shellStatus: shellStatus)) {
+                // gdb's `run` after the end (extended mode): the recording from its start, or a checkpoint.
+                goal = restartGoal(place)
                 throw replayAgain()
             }
         } catch GdbProtocolError.disconnected {
@@ -259,15 +268,16 @@ public final class ReplayDebugger {
             if action == .step { steps[Tid(thread)] = .asked }
         case .detach: throw Ended(detached: true)
         case .kill: throw Ended(detached: false)
-        case .restart:
-            // gdb's `run`: the recording from its start, the output echoed again.
+        case let .restart(place):
+            // gdb's `run`: the recording from its start, the output echoed again (or, silently,
+            // to a checkpoint or event the argument names).
             guard canRestart else {
                 reportError(tool: "rr-replayer", "cannot run the recording again: the trace came on stdin (replay a file)")
                 throw Ended(detached: false)
             }
             steps = [:]
             diversion = nil
-            goal = .rerun
+            goal = restartGoal(place)
             throw replayAgain()
         }
     }

@@ -55,6 +55,8 @@ final class ReplayTarget {
     var beginsDiversion: (() -> Bool)?
     /// Whether a diversion is under way (a function gdb calls: its orig_rax write then counts).
     var isDiverted: (() -> Bool)?
+    /// The debugger's answer to a checkpoint command (`monitor checkpoint` & co), nil if not one.
+    var checkpointCommand: (([Substring]) -> String?)?
 
     /// The debugged process's threads, its main thread first.
     var processTasks: [ReplayTask] {
@@ -196,12 +198,19 @@ extension ReplayTarget: DebugTarget {
         return (try? task.tracee.writeMemory(at: address, bytes: written)) != nil
     }
 
-    /// `monitor when`: the event replay is at, as `-g` takes it (rr's name for the command).
+    /// `monitor when` (the event replay is at, as `-g` takes it: rr's name for the command) and the checkpoint commands.
     public func monitor(_ command: String) -> String? {
-        switch command.split(separator: " ").joined(separator: " ") {
+        let words = command.split(separator: " ")
+        switch words.joined(separator: " ") {
         case "when": return "Current event: \(replayer.eventIndex)\n"
-        case "help": return "when: the number of the event being replayed (replay -g N starts at event N)\n"
-        default: return nil
+        case "help":
+            return """
+            when: the number of the event being replayed (replay -g N starts at event N; so does gdb's run N)
+            checkpoint: names the current point checkpoint N (gdb's run cN, or restart N, goes back to it)
+            info checkpoints, delete checkpoint N: list, forget
+
+            """
+        default: return checkpointCommand?(words)
         }
     }
 

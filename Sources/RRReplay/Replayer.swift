@@ -42,6 +42,10 @@ public final class Replayer {
     var processStatuses: [Tid: Int32] = [:]
     /// The replay goes on from a checkpoint (Checkpoints.swift), not from the recording's start.
     var resumesCheckpoint = false
+    /// The writes of the checkpointed process since `trackedSince`, the event of the last
+    /// checkpoint taken or gone on from (nil: not tracked).
+    var writeTracker: WriteTracker?
+    var trackedSince: UInt64?
     /// The task of the event being replayed, for divergence reports.
     var currentTid = Tid(0)
     /// The gdb session the replay answers to, if one is attached (replay --server).
@@ -274,6 +278,9 @@ public final class Replayer {
     // MARK: exec
 
     private func replayExec(_ exec: ExecEvent, on task: ReplayTask) throws {
+        // The exec leaves the memory the tracker watches.
+        writeTracker = nil
+        trackedSince = nil
         // The path argument is not checked: replay rewrites it to the cached copy.
         var registers = try reachSyscallEntry(task, number: .execve, arguments: nil, digest: nil) { "exec of \(exec.executable.path)" }
         let (path, patch) = try files.executable(for: exec)

@@ -94,6 +94,8 @@ extension ReplayDebugger {
         resumeFrom = goal.flatMap(checkpoint(for:))
         replayOrigin = resumeFrom?.event ?? 0
         lastCheckpointTime = Self.monotonicSeconds()
+        armedSinceCheckpoint = codeBreakpoints
+        hitSinceCheckpoint = []
         return Restart()
     }
 
@@ -292,8 +294,10 @@ extension ReplayDebugger {
     private func backToLastHit(excludingSyscallHitsOf event: UInt64?) throws {
         let earlier = hits.filter { !($0.bySyscall && $0.event == event) }
         guard let last = earlier.last else {
-            // None since the checkpoint this replay started from: the events before it are next.
-            goal = replayOrigin > 0 ? .collectHits(before: .beforeEvent(replayOrigin, thread: target.processLeader)) : .start
+            // None since the checkpoint this replay started from: the events before it are next
+            // (those before the last checkpoint since which a watched byte may have been written).
+            let origin = replayOrigin > 0 ? latestPossibleHitWindow(before: replayOrigin) : 0
+            goal = origin > 0 ? .collectHits(before: .beforeEvent(origin, thread: target.processLeader)) : .start
             throw replayAgain()
         }
         if case .watchpoint = last.reason, !last.bySyscall {
@@ -374,6 +378,7 @@ extension ReplayDebugger {
             }
         }
         if let reason {
+            if reason == .softwareBreakpoint || reason == .hardwareBreakpoint { hitSinceCheckpoint.insert(registers.rip) }
             hitsInEvent += 1
             lastHitStop = stops
             let hit = DebuggerHit(event: events, ordinal: hitsInEvent, thread: tid, reason: reason, bySyscall: false)

@@ -11,8 +11,9 @@ import Testing
     /// three of them. With a checkpoint before every event that allows one (thinned to the
     /// session's bound), a watchpoint goes back from the end to each write in turn, the one near
     /// the end from a checkpoint near it (the replayer's debug log names where each replay
-    /// started); forwards again the replay ends as recorded, and once the session is over no
-    /// checkpoint's process is left.
+    /// started) and the stretches in which the watched page was not written skipped; forwards
+    /// again the replay ends as recorded, and once the session is over no checkpoint's process
+    /// is left.
     @Test(.enabled(if: GdbServerTests.gdbAvailable)) func goingBackStartsFromACheckpointNearThePoint() throws {
         let scratch = try TemporaryDirectory()
         let trace = scratch.url.appendingPathComponent("trace.rrt")
@@ -22,7 +23,7 @@ import Testing
         #expect(recorded.stdoutText == "2995 1\n", "\(recorded.stderrText)")
         let server = try Server(trace: trace, in: scratch, settings: ["RR_SWIFT_CHECKPOINT_INTERVAL": "0", "RR_SWIFT_DEBUG": "1"])
         let gdb = try server.runGdb(debugging: Self.program, """
-        break finish_line
+        tbreak finish_line
         continue
         watch progress
         reverse-continue
@@ -55,6 +56,40 @@ import Testing
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }
         #expect(origins.contains { $0 > 2500 }, "replays went back from events \(origins)")
+        // From the write near the end to the one half way, the stretches where the watched page
+        // was not written are skipped, not replayed.
+        #expect(server.stderrLines.contains { $0.contains("going back: no watched byte written from event ") }, "\(server.stderrLines.filter { $0.contains("going back") })")
         #expect(GdbServerTests.processes(marked: marker).isEmpty, "left behind: \(GdbServerTests.processes(marked: marker))")
+    }
+
+    /// gdb's `checkpoint` and `restart N` in the session `replay` starts: a checkpoint named at
+    /// a breakpoint, a later stop, then `restart 1` is back at the first with its values and
+    /// frame; `monitor info checkpoints` lists it, and the replay goes on from there to the end.
+    @Test(.enabled(if: GdbServerTests.gdbAvailable)) func checkpointAndRestartInGdb() throws {
+        let scratch = try TemporaryDirectory()
+        let trace = scratch.url.appendingPathComponent("trace.rrt")
+        let program = Harness.programs + "/watch_target"
+        let marker = "checkpoint-test-\(UUID().uuidString)"
+        let recorded = try Harness.record([program, marker], trace: trace)
+        #expect(recorded.stdoutText.hasPrefix("first 11\nsecond 31\nthird 93\n"))
+        let commands = ["break add_second", "continue", "checkpoint", "print watched", "break read_fourth", "continue",
+                        "print watched", "restart 1", "print watched", "bt 1", "monitor info checkpoints", "restart 7",
+                        "delete", "continue"]
+        let session = try Harness.run([Harness.launcher, "replay", trace.path, "--", "-nx", "-batch"] + commands.flatMap { ["-ex", $0] })
+        let output = session.stdoutText
+        #expect(session.status == 0, "\(session.stderrText)")
+        let expected = ["$1 = 11\n", "$2 = 93\n", "$3 = 11\n", "#0  add_second () at ", "exited normally]"]
+        var searchFrom = output.startIndex
+        for text in expected {
+            let found = output.range(of: text, range: searchFrom..<output.endIndex)
+            #expect(found != nil, "no \"\(text)\" after the previous one:\n\(output)\n\(session.stderrText)")
+            if let found { searchFrom = found.upperBound }
+        }
+        // What monitor commands print goes to gdb's stderr in batch mode.
+        let errors = session.stderrText
+        #expect(errors.range(of: #"Checkpoint 1 at event \d+\.\n1\tevent \d+\n"#, options: .regularExpression) != nil, "\(errors)")
+        // A checkpoint that does not exist: one line, and the replay starts again from the start.
+        #expect(errors.contains("run c7: no such checkpoint or event"), "\(errors)")
+        #expect(GdbServerTests.processes(marked: marker).isEmpty)
     }
 }

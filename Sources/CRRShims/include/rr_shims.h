@@ -39,6 +39,23 @@ typedef struct {
 rr_shim_result rr_shim_pagemap_scan(int fd, uint64_t start, uint64_t end, rr_shim_page_region *regions,
                                     uint64_t capacity, uint64_t *walk_end);
 
+/// PAGEMAP_SCAN for the pages of [start, end) written since userfaultfd write-protected them
+/// (an async-WP registration), write-protecting them again. Fails with EPERM where a mapping
+/// of the range is not so registered.
+rr_shim_result rr_shim_pagemap_take_written(int fd, uint64_t start, uint64_t end, rr_shim_page_region *regions,
+                                            uint64_t capacity, uint64_t *walk_end);
+
+/// The flags a tracee's userfaultfd(2) is made with for write tracking: close-on-exec,
+/// non-blocking, user-mode faults only (what an ordinary user may ask for).
+int rr_shim_write_tracking_uffd_flags(void);
+/// A copy, in this process, of descriptor `fd` of process `pid` (pidfd_getfd).
+rr_shim_result rr_shim_fd_of_process(pid_t pid, int fd);
+/// UFFDIO_API on a new userfaultfd: asynchronous write protection (a write just marks the page
+/// written, no fault is delivered), unpopulated pages included.
+rr_shim_result rr_shim_uffd_enable_async_wp(int uffd);
+/// UFFDIO_REGISTER for write protection of [start, start + length), then UFFDIO_WRITEPROTECT of it.
+rr_shim_result rr_shim_uffd_track_writes(int uffd, uint64_t start, uint64_t length);
+
 /// Where XSAVE component `index` (2: AVX, 5-7: AVX-512) lies in the standard (uncompacted)
 /// image that ptrace's NT_X86_XSTATE gives, from CPUID leaf 0xD: 1 with `*offset` and `*size`
 /// when the OS has enabled it (XCR0), else 0.
