@@ -70,7 +70,6 @@ rr_shim_result rr_shim_pagemap_take_written(int fd, uint64_t start, uint64_t end
 
 /* linux/userfaultfd.h of 6.7 (older headers lack the async feature). */
 #define RR_UFFD_USER_MODE_ONLY 1
-#define RR_UFFD_FEATURE_WP_UNPOPULATED (1ull << 13)
 #define RR_UFFD_FEATURE_WP_ASYNC (1ull << 15)
 
 int rr_shim_write_tracking_uffd_flags(void) { return O_CLOEXEC | O_NONBLOCK | RR_UFFD_USER_MODE_ONLY; }
@@ -84,7 +83,10 @@ rr_shim_result rr_shim_fd_of_process(pid_t pid, int fd) {
 }
 
 rr_shim_result rr_shim_uffd_enable_async_wp(int uffd) {
-    struct uffdio_api api = { .api = UFFD_API, .features = RR_UFFD_FEATURE_WP_ASYNC | RR_UFFD_FEATURE_WP_UNPOPULATED };
+    /* Not UFFD_FEATURE_WP_UNPOPULATED: it would fill the page tables of whole reservations
+     * (sanitizer shadows, managed heaps) with markers, which pagemap reads as swapped pages. A
+     * page first touched after a look shows as written: more than was, never less. */
+    struct uffdio_api api = { .api = UFFD_API, .features = RR_UFFD_FEATURE_WP_ASYNC };
     return make_result(ioctl(uffd, UFFDIO_API, &api));
 }
 

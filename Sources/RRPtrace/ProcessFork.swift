@@ -1,5 +1,9 @@
 import RRCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Syscalls a stopped tracee runs on the tracer's behalf, from a `syscall` instruction written
 /// over its code at `rip` for the moment; its bytes and registers are put back after. Signals
 /// the kernel raises meanwhile (a SIGCHLD) are not the program's: they are suppressed.
@@ -21,6 +25,8 @@ public enum InjectedSyscall {
         var call = registers
         call.rax = UInt64(bitPattern: number.rawValue)
         call.origRax = UInt64(bitPattern: -1)
+        // A debug register on this instruction (gdb's hbreak) would trap before the call.
+        call.eflags |= UserPosition.resumeFlag
         call.syscallArguments = arguments + Array(repeating: 0, count: max(0, 6 - arguments.count))
         try tracee.setRegisters(call)
         var sawEntry = false
@@ -49,10 +55,16 @@ public enum InjectedSyscall {
     }
 }
 
-/// A copy of a stopped single-threaded tracee made by the tracee itself (an injected `fork`).
-/// The copy is traced (PTRACE_O_TRACEFORK) and shares no writable memory with the original
-/// (private mappings are copied on write): a replay checkpoint, or a replay going on from one.
+/// A copy of a stopped single-threaded tracee made by the tracee itself (an injected `clone`
+/// with fork's semantics and CLONE_PARENT, so that the copy is its parent's child, the
+/// tracer's for a replayed program, and reaped by it rather than left a zombie of a process
+/// that never waits). The copy is traced (PTRACE_O_TRACEFORK) and shares no writable memory
+/// with the original (private mappings are copied on write): a replay checkpoint, or a replay
+/// going on from one.
 public enum ProcessFork {
+    static let cloneParent: UInt64 = 0x8000
+    static let childSignal = UInt64(SIGCHLD)
+
     /// The fork ran and failed (as a seccomp filter or a process limit can make it): the tracee
     /// is as it was.
     public struct Refused: Error {
@@ -64,15 +76,30 @@ public enum ProcessFork {
     /// same registers and code. The original is left at a syscall-exit-stop.
     public static func fork(_ tracee: Tracee, at registers: Registers) throws -> Tracee {
         var child: Tracee?
-        let result = try InjectedSyscall.run(tracee, at: registers, .fork) { tid in
-            let (_, first) = try Stop.wait(for: tid)
-            guard first == .signal(.sigstop) else { throw RRError.system(call: "fork a checkpoint", errno: 0, detail: "the copy's first stop is \(first)") }
-            child = Tracee(tid: tid)
+        do {
+            let result = try InjectedSyscall.run(tracee, at: registers, .clone, [cloneParent | childSignal]) { tid in
+                child = Tracee(tid: tid)
+                let (_, first) = try Stop.wait(for: tid)
+                guard first == .signal(.sigstop) else { throw RRError.system(call: "fork a checkpoint", errno: 0, detail: "the copy's first stop is \(first)") }
+            }
+            guard let copy = child, result > 0 else { throw Refused(errno: Int32(clamping: -result)) }
+            // The copy was made with the syscall instruction in and the registers of the call.
+            try copy.writeMemory(at: registers.rip, bytes: try tracee.readMemory(at: registers.rip, count: InjectedSyscall.syscallInstruction.count))
+            try copy.setRegisters(registers)
+            return copy
+        } catch {
+            if let child { discard(child) }
+            throw error
         }
-        guard let child, result > 0 else { throw Refused(errno: Int32(clamping: -result)) }
-        // The copy was made with the syscall instruction in and the registers of the call.
-        try child.writeMemory(at: registers.rip, bytes: try tracee.readMemory(at: registers.rip, count: InjectedSyscall.syscallInstruction.count))
-        try child.setRegisters(registers)
-        return child
+    }
+
+    /// Kills and reaps a copy (bounded: its end may have been collected already).
+    public static func discard(_ copy: Tracee) {
+        copy.kill()
+        while let (_, stop) = (try? Stop.wait(for: copy.tid, timeout: 1_000_000_000)) ?? nil {
+            if case .exited = stop { break }
+            if case .killed = stop { break }
+            try? copy.resume(.toSignal)
+        }
     }
 }

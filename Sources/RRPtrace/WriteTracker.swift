@@ -36,7 +36,12 @@ public final class WriteTracker {
         let remote = try InjectedSyscall.run(tracee, at: registers, .userfaultfd, [UInt64(rr_shim_write_tracking_uffd_flags())])
         guard remote >= 0 else { return nil }
         let local = rr_shim_fd_of_process(tracee.tid.rawValue, Int32(remote))
-        _ = try InjectedSyscall.run(tracee, at: registers, .close, [UInt64(remote)])
+        do {
+            _ = try InjectedSyscall.run(tracee, at: registers, .close, [UInt64(remote)])
+        } catch {
+            if local.error == 0 { close(Int32(local.value)) }
+            throw error
+        }
         guard local.error == 0 else { return nil }
         let uffd = Int32(local.value)
         let pagemap = open("/proc/\(tracee.tid)/pagemap", O_RDONLY | O_CLOEXEC)

@@ -51,15 +51,7 @@ public final class ReplayCheckpoint {
         self.lastEventOf = lastEventOf
     }
 
-    deinit {
-        process.kill()
-        // Bounded: the copy must not hang the replayer if its end was already collected.
-        while let (_, stop) = (try? Stop.wait(for: process.tid, timeout: 1_000_000_000)) ?? nil {
-            if case .exited = stop { break }
-            if case .killed = stop { break }
-            try? process.resume(.toSignal)
-        }
-    }
+    deinit { ProcessFork.discard(process) }
 }
 
 extension Replayer {
@@ -69,18 +61,17 @@ extension Replayer {
     /// when a replay goes on from there.
     /// A fork the tracee refuses leaves no checkpoint; any other failure is the replay's.
     func checkpoint(at index: UInt64, breakpoints: [UInt64: UInt8], lastEventOf: [Tid: UInt64]) throws -> ReplayCheckpoint? {
+        // At a syscall's exit only, where the copy is left too: from a signal-delivery-stop a
+        // signal goes in without another stop, and leaving an exec's event stop sets rax.
         guard tasks.count == 1, let task = tasks.values.first, case .stopped = task.position, task.pendingSignal == 0,
               task.restartableSyscall == nil, task.pendingFlush == nil, task.groupMembersToReap.isEmpty,
-              task.deathStatus == nil, isCopyable(task.tracee.tid) else { return nil }
+              task.deathStatus == nil, task.tracee.syscallStopIsEntry() == false, isCopyable(task.tracee.tid) else { return nil }
         do {
             let registers = try task.tracee.registers()
-            // Stopped inside an exec (at its event): leaving it sets rax, which a copy made
-            // here and resumed from a syscall exit would not have.
-            if task.tracee.syscallStopIsEntry() == nil, [SyscallNumber.execve, .execveat].contains(SyscallNumber(Int64(bitPattern: registers.origRax))) {
-                return nil
+            let copy = try copyProcess(of: task, at: registers)
+            for (address, original) in breakpoints where (try? copy.readMemory(at: address, count: 1)) == [ReplayTarget.int3] {
+                _ = try? copy.writeMemory(at: address, bytes: [original])
             }
-            let copy = try ProcessFork.fork(task.tracee, at: registers)
-            for (address, original) in breakpoints { _ = try? copy.writeMemory(at: address, bytes: [original]) }
             debug("checkpoint before event \(index): pid \(copy.tid)")
             let checkpoint = ReplayCheckpoint(event: index, process: copy, registers: registers,
                                               task: task.copy(tracee: copy), replayer: self, lastEventOf: lastEventOf)
@@ -98,11 +89,30 @@ extension Replayer {
     }
 
     /// Whether a fork of the process would be the same replay: no shared mapping (the copy
-    /// would see the replay's later writes) and no signal the kernel holds for it (a fork drops them).
+    /// would see the replay's later writes), none the program kept out of or wiped in a fork
+    /// (madvise MADV_DONTFORK, MADV_WIPEONFORK: VmFlags dc, wf), and no signal the kernel holds
+    /// for it (a fork drops them).
     private func isCopyable(_ pid: Tid) -> Bool {
         guard let maps = try? ProcFiles.maps(of: pid), !maps.contains(where: { $0.permissions.hasSuffix("s") }),
-              let status = try? ProcFiles.statusFields(of: pid) else { return false }
+              let status = try? ProcFiles.statusFields(of: pid),
+              let smaps = try? ProcFiles.read("/proc/\(pid)/smaps") else { return false }
+        let flags = String(decoding: smaps, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("VmFlags:") }
+        guard !flags.contains(where: { $0.split(separator: " ").contains { $0 == "dc" || $0 == "wf" } }) else { return false }
         return ["SigPnd", "ShdPnd"].allSatisfy { status[$0].map { $0.allSatisfy { $0 == "0" } } ?? false }
+    }
+
+    /// A copy of `task`'s process at `registers`, left at a syscall-exit-stop as `task` is, with
+    /// the thread's tid and robust-list addresses given to the kernel again (a fork drops them).
+    private func copyProcess(of task: ReplayTask, at registers: Registers) throws -> Tracee {
+        let copy = try ProcessFork.fork(task.tracee, at: registers)
+        do {
+            _ = try InjectedSyscall.run(copy, at: registers, .set_tid_address, [task.clearChildTid])
+            if let robust = task.robustList { _ = try InjectedSyscall.run(copy, at: registers, .set_robust_list, [robust.head, robust.length]) }
+            return copy
+        } catch {
+            ProcessFork.discard(copy)
+            throw error
+        }
     }
 
     /// The next replay of the same debugging session: from the checkpoint its debugger chose,
@@ -114,7 +124,17 @@ extension Replayer {
         if let checkpoint = debugger.resumeFrom {
             let reader = try StreamReader.open(path, partial: partial, at: checkpoint.events.reader)
             next = try Replayer(events: EventSource(reader: reader, files: files, at: checkpoint.events), files: files, options: options)
-            let live = try ProcessFork.fork(checkpoint.process, at: checkpoint.registers)
+            let live: Tracee
+            do {
+                live = try copyProcess(of: checkpoint.task, at: checkpoint.registers)
+            } catch let refused as ProcessFork.Refused {
+                // A fork refused now (a process limit): this checkpoint is no use; from the start.
+                debug("the checkpoint before event \(checkpoint.event) cannot be copied (errno \(refused.errno)): replaying from the start")
+                debugger.checkpoints.removeAll { $0 === checkpoint }
+                debugger.resumeFrom = nil
+                debugger.replayOrigin = 0
+                return try again(trace: path, partial: partial)
+            }
             let task = checkpoint.task.copy(tracee: live)
             next.tasks[task.recordedTid] = task
             next.mainTid = checkpoint.mainTid
@@ -123,7 +143,12 @@ extension Replayer {
             next.processStatuses = checkpoint.processStatuses
             next.debuggedExecutable = checkpoint.debuggedExecutable
             next.resumesCheckpoint = true
-            next.writeTracker = try WriteTracker.start(live, at: checkpoint.registers)
+            do {
+                next.writeTracker = try WriteTracker.start(live, at: checkpoint.registers)
+            } catch {
+                ProcessFork.discard(live)
+                throw error
+            }
             next.trackedSince = next.writeTracker == nil ? nil : checkpoint.event
             debugger.lastEventOf = checkpoint.lastEventOf
             debug("replaying again from the checkpoint before event \(checkpoint.event): pid \(live.tid)")

@@ -51,6 +51,8 @@ extension Replayer {
             guard exitRegisters.syscallResult == event.result else {
                 throw divergence("\(event.number.name) returning \(event.result)", "it returned \(exitRegisters.syscallResult)")
             }
+            if event.number == .set_tid_address { task.clearChildTid = event.arguments[0] }
+            if event.number == .set_robust_list { task.robustList = (event.arguments[0], event.arguments[1]) }
             if exitRegisters.syscallArguments != originalArguments && event.number == .mmap {
                 exitRegisters.syscallArguments = originalArguments  // undo replay's rewrite of mmap's arguments
             }

@@ -45,6 +45,10 @@ final class ReplayTask {
     /// Threads of this one's process that its exit_group killed when recorded, to be reaped when
     /// it runs in replay.
     var groupMembersToReap: [ReplayTask] = []
+    /// What set_tid_address and set_robust_list (which replay runs for real) gave the kernel:
+    /// a fork does not pass them on, so a checkpoint's copy gets them again.
+    var clearChildTid: UInt64 = 0
+    var robustList: (head: UInt64, length: UInt64)?
 
     init(tracee: Tracee, recordedTid: Tid, position: Position) {
         self.tracee = tracee
@@ -62,6 +66,8 @@ final class ReplayTask {
         copy.buffer = buffer
         copy.vforkChildren = vforkChildren
         copy.pendingFlush = pendingFlush
+        copy.clearChildTid = clearChildTid
+        copy.robustList = robustList
         return copy
     }
 

@@ -278,9 +278,12 @@ public final class Replayer {
     // MARK: exec
 
     private func replayExec(_ exec: ExecEvent, on task: ReplayTask) throws {
-        // The exec leaves the memory the tracker watches.
+        // The exec leaves the memory the tracker watches, and the kernel forgets the thread's
+        // tid and robust-list addresses.
         writeTracker = nil
         trackedSince = nil
+        task.clearChildTid = 0
+        task.robustList = nil
         // The path argument is not checked: replay rewrites it to the cached copy.
         var registers = try reachSyscallEntry(task, number: .execve, arguments: nil, digest: nil) { "exec of \(exec.executable.path)" }
         let (path, patch) = try files.executable(for: exec)
@@ -380,6 +383,13 @@ public final class Replayer {
         if created.number == .clone { try UntracedClone.restore(Tracee(tid: childTid), flags: created.arguments[0]) }
         let child = ReplayTask(tracee: Tracee(tid: childTid), recordedTid: created.child, position: .initial)
         tasks[created.child] = child
+        let flags = SyscallBufferLayout.cloneFlags(created.number, arguments: created.arguments)
+        if created.number == .clone && flags & 0x20_0000 != 0 { child.clearChildTid = created.arguments[3] }  // CLONE_CHILD_CLEARTID
+        // A child on memory of its own writes where the tracker does not look.
+        if flags & 0x100 == 0 {  // CLONE_VM
+            writeTracker = nil
+            trackedSince = nil
+        }
         try inheritSyscallBuffering(parent: task, child: child,
                                     cloneFlags: SyscallBufferLayout.cloneFlags(created.number, arguments: created.arguments))
         // The kernel stored the new task's real tid where clone was asked to; the recording had
@@ -393,6 +403,10 @@ public final class Replayer {
     }
 
     private func replayExit(_ exit: ExitEvent, on task: ReplayTask) throws {
+        if writeTracker?.pid == task.tracee.tid {
+            writeTracker = nil
+            trackedSince = nil
+        }
         let exitedByItself = task.position.isExiting && exit.waitStatus & 0x7f != 9
         if let status = task.deathStatus {
             let actual = ExitEvent(tid: task.recordedTid, waitStatus: status, finalRegisters: nil)

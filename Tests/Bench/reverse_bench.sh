@@ -24,7 +24,7 @@ replayed=$(since "$start")
 cat > "$work/session.gdb" <<GDB
 set pagination off
 set confirm off
-tbreak finish_line
+break finish_line
 continue
 watch progress
 python import time; t = time.time()

@@ -23,7 +23,7 @@ import Testing
         #expect(recorded.stdoutText == "2995 1\n", "\(recorded.stderrText)")
         let server = try Server(trace: trace, in: scratch, settings: ["RR_SWIFT_CHECKPOINT_INTERVAL": "0", "RR_SWIFT_DEBUG": "1"])
         let gdb = try server.runGdb(debugging: Self.program, """
-        tbreak finish_line
+        break finish_line
         continue
         watch progress
         reverse-continue

@@ -51,7 +51,7 @@ int rr_shim_write_tracking_uffd_flags(void);
 /// A copy, in this process, of descriptor `fd` of process `pid` (pidfd_getfd).
 rr_shim_result rr_shim_fd_of_process(pid_t pid, int fd);
 /// UFFDIO_API on a new userfaultfd: asynchronous write protection (a write just marks the page
-/// written, no fault is delivered), unpopulated pages included.
+/// written, no fault is delivered).
 rr_shim_result rr_shim_uffd_enable_async_wp(int uffd);
 /// UFFDIO_REGISTER for write protection of [start, start + length), then UFFDIO_WRITEPROTECT of it.
 rr_shim_result rr_shim_uffd_track_writes(int uffd, uint64_t start, uint64_t length);
