@@ -36,7 +36,7 @@ public final class GdbSession {
     static let signalExitBase: Int32 = 128
     static let supportedFeatures = [
         "PacketSize=\(String(packetSize, radix: 16))", "QStartNoAckMode+", "qXfer:features:read+", "qXfer:auxv:read+",
-        "qXfer:exec-file:read+", "swbreak+", "hwbreak+", "vContSupported+", "ReverseContinue+", "ReverseStep+",
+        "qXfer:exec-file:read+", "swbreak+", "hwbreak+", "vContSupported+", "ReverseContinue+", "ReverseStep+", "QPassSignals+",
     ]
     /// The largest packet gdb may send us (it sizes `m` replies and `X` writes by it).
     static let packetSize = 0x4000
@@ -53,6 +53,8 @@ public final class GdbSession {
     /// gdb said `!`: a kill leaves the server waiting for `vRun`, the session goes on.
     var extended = false
     var killedInExtendedMode = false
+    /// The signals (Linux numbers) gdb said to deliver without telling it (QPassSignals).
+    public private(set) var passedSignals: Set<Int32> = []
 
     public init(channel: PacketChannel, target: DebugTarget) {
         self.channel = channel
@@ -91,7 +93,7 @@ public final class GdbSession {
         case let .stopped(thread, reason):
             var reply = "T05thread:\(String(thread, radix: 16));"
             switch reason {
-            case .signal(let signal): reply = "T" + Hex.encode([UInt8(truncatingIfNeeded: signal)]) + reply.dropFirst(3)
+            case .signal(let signal): reply = "T" + Hex.encode([UInt8(truncatingIfNeeded: GdbSignals.gdbNumber(linux: signal))]) + reply.dropFirst(3)
             case .softwareBreakpoint: reply += "swbreak:;"
             case .hardwareBreakpoint: reply += "hwbreak:;"
             case let .watchpoint(kind, address):
@@ -101,7 +103,7 @@ public final class GdbSession {
             }
             return reply
         case let .exited(status):
-            if status >= Self.signalExitBase { return "X" + Hex.encode([UInt8(truncatingIfNeeded: status - Self.signalExitBase)]) }
+            if status >= Self.signalExitBase { return "X" + Hex.encode([UInt8(truncatingIfNeeded: GdbSignals.gdbNumber(linux: status - Self.signalExitBase))]) }
             return "W" + Hex.encode([UInt8(truncatingIfNeeded: status)])
         }
     }
@@ -128,6 +130,9 @@ public final class GdbSession {
         case .startNoAck:
             try channel.send("OK")
             channel.acknowledges = false
+        case let .passSignals(signals):
+            passedSignals = Set(signals.compactMap { GdbSignals.linuxNumber(gdb: $0) })
+            try channel.send("OK")
         case .haltReason:
             try channel.send(event.map(stopReply) ?? "W00")
         case .readRegisters:

@@ -45,6 +45,9 @@ public struct ThreadAction: Equatable {
 public enum Request: Equatable {
     case supported
     case startNoAck
+    /// `QPassSignals:HEX;HEX...`: signals gdb neither stops nor prints for, to be delivered
+    /// without a stop reply.
+    case passSignals([Int32])
     case haltReason
     case readRegisters
     case readRegister(Int)
@@ -204,6 +207,14 @@ public enum Request: Equatable {
         default: break
         }
         if text.hasPrefix("qAttached") { return .attached }
+        if text.hasPrefix("QPassSignals:") {
+            let list = text.dropFirst("QPassSignals:".count).split(separator: ";")
+            let signals = try list.map { item -> Int32 in
+                guard let value = Int32(item, radix: 16) else { throw RequestError(packet: text) }
+                return value
+            }
+            return .passSignals(signals)
+        }
         if text.hasPrefix("qRcmd,") {
             guard let bytes = Hex.decode(text.dropFirst("qRcmd,".count)) else { throw RequestError(packet: text) }
             return .monitor(String(decoding: bytes, as: UTF8.self))

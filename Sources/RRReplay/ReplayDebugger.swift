@@ -213,6 +213,17 @@ public final class ReplayDebugger {
         try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .signal(signal.rawValue))))
     }
 
+    /// `task` is at the delivery of a signal that is not a fault (another process's kill, a
+    /// timer, raise): the debugger sees it there, as gdb expects "Program received signal",
+    /// unless it asked for the signal to go in unseen (QPassSignals: SIGALRM, SIGCHLD and the
+    /// like by default). Whatever gdb then resumes with, the recorded signal is delivered.
+    func signalArrives(_ signal: SignalNumber, on task: ReplayTask) throws {
+        guard !isSeeking, target.task(task.recordedTid.rawValue) != nil, !session.passedSignals.contains(signal.rawValue) else { return }
+        steps[task.recordedTid] = nil
+        moment = .userCode(events, thread: task.recordedTid, nil)
+        try obey(try session.stopped(.stopped(thread: task.recordedTid.rawValue, .signal(signal.rawValue))))
+    }
+
     /// The recording is replayed to its end.
     func finished(shellStatus: Int32) throws {
         if case let .stopBeforeEvent(event)? = goal {

@@ -231,6 +231,7 @@ extension Replayer {
             switch task.position {
             case .initial, .atSignal, .atBreakpoint:
                 // Resuming from a signal-delivery-stop with this signal delivers it directly.
+                try debugger?.signalArrives(event.signal, on: task)
                 try task.tracee.setSiginfo(event.siginfo)
                 try deliver(event, on: task)
                 return
@@ -247,7 +248,11 @@ extension Replayer {
         }
         let stop = try nextStop(task, expecting: event.signal)
         guard stop == .signal(event.signal) else { throw divergence("signal \(event.signal)", describeStop(stop, task)) }
-        if case .atFault = event.position { try debugger?.faulted(event.signal, on: task, fatal: event.frame == nil) }
+        if case .atFault = event.position {
+            try debugger?.faulted(event.signal, on: task, fatal: event.frame == nil)
+        } else {
+            try debugger?.signalArrives(event.signal, on: task)
+        }
         try task.tracee.setSiginfo(event.siginfo)
         task.lastSyscall = nil
         try deliver(event, on: task)

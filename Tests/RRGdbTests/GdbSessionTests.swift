@@ -129,6 +129,22 @@ final class FakeTarget: DebugTarget {
         #expect(session.stopReply(.stopped(thread: 0x2a, .historyStart)) == "T05thread:2a;replaylog:begin;")
     }
 
+    /// QPassSignals lists the signals to deliver without a stop (hex numbers); a bad list is a
+    /// bad packet. `vRun`'s first argument, hex-decoded, says where `run` goes.
+    @Test func passedSignalsAndWhereRunGoes() throws {
+        let (passing, transport) = session(["QPassSignals:e;11;1c", "QPassSignals:zz", "vRun;" + Hex.encode(Array("/bin/prog".utf8)) + ";" + Hex.encode(Array("c2".utf8))])
+        #expect(try passing.stopped(.stopped(thread: 0x2a, .signal(5))) == .restart(from: "c2"))
+        #expect(transport.replies == ["OK", "E16"])
+        // gdb's numbers: 0xe SIGALRM, 0x11 SIGSTOP, 0x1c SIGWINCH (Linux 14, 19, 28).
+        #expect(passing.passedSignals == [14, 19, 28])
+        #expect(passing.stopReply(.stopped(thread: 0x2a, .signal(10))) == "T1ethread:2a;", "SIGUSR1 is gdb's 30")
+        #expect(passing.stopReply(.exited(shellStatus: 128 + 7)) == "X0a", "killed by SIGBUS, gdb's 10")
+        #expect(GdbSignals.gdbNumber(linux: 34) == 46 && GdbSignals.linuxNumber(gdb: 46) == 34)
+        #expect((1...64).allSatisfy { $0 == 16 || GdbSignals.linuxNumber(gdb: GdbSignals.gdbNumber(linux: $0)) == $0 })
+        let (plain, _) = session(["vRun;" + Hex.encode(Array("/bin/prog".utf8))])
+        #expect(try plain.stopped(.stopped(thread: 0x2a, .signal(5))) == .restart(from: nil))
+    }
+
     @Test func servesTheTargetDescriptionInChunks() throws {
         let (session, transport) = session(["qXfer:features:read:target.xml:0,40", "qXfer:features:read:target.xml:40,100000",
                                             "qXfer:features:read:other.xml:0,10", "qXfer:exec-file:read::0,100", "qXfer:auxv:read::0,100", "k"])
