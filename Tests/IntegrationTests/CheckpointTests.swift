@@ -36,14 +36,10 @@ import Testing
         """)
         let status = server.wait(seconds: 60)
         let output = gdb.stdoutText
-        let stops = [("2995", "1500"), ("1500", "750"), ("750", "0")]
-        var searchFrom = output.startIndex
-        for (old, new) in stops {
-            let pattern = #"Hardware watchpoint 2: progress\s+Old value = "# + old + #"\s+New value = "# + new + #"\s"#
-            let found = output.range(of: pattern, options: .regularExpression, range: searchFrom..<output.endIndex)
-            #expect(found != nil, "no backwards stop at the write of \(old) after the previous one:\n\(output)\n\(gdb.stderrText)")
-            if let found { searchFrom = found.upperBound }
+        let stops = [("2995", "1500"), ("1500", "750"), ("750", "0")].map { old, new in
+            #"Hardware watchpoint 2: progress\s+Old value = "# + old + #"\s+New value = "# + new + #"\s"#
         }
+        let searchFrom = GdbServerTests.expectInOrder(stops, in: output, regex: true, context: gdb.stderrText)
         let start = output.range(of: "No more reverse-execution history.", range: searchFrom..<output.endIndex)
         #expect(start != nil, "\(output)")
         let forwards = #"Hardware watchpoint 2: progress\s+Old value = 0\s+New value = 750\s"#
@@ -79,12 +75,7 @@ import Testing
         let output = session.stdoutText
         #expect(session.status == 0, "\(session.stderrText)")
         let expected = ["$1 = 11\n", "$2 = 93\n", "$3 = 11\n", "#0  add_second () at ", "exited normally]"]
-        var searchFrom = output.startIndex
-        for text in expected {
-            let found = output.range(of: text, range: searchFrom..<output.endIndex)
-            #expect(found != nil, "no \"\(text)\" after the previous one:\n\(output)\n\(session.stderrText)")
-            if let found { searchFrom = found.upperBound }
-        }
+        GdbServerTests.expectInOrder(expected, in: output, context: session.stderrText)
         // What monitor commands print goes to gdb's stderr in batch mode.
         let errors = session.stderrText
         #expect(errors.range(of: #"Checkpoint 1 at event \d+\.\n1\tevent \d+\n"#, options: .regularExpression) != nil, "\(errors)")

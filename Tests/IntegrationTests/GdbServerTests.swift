@@ -73,6 +73,20 @@ import Testing
 
     struct ServerError: Error { let text: String }
 
+    /// Expects each of `texts` (regular expressions with `regex`) in a gdb session's `output`,
+    /// each after the one before; returns where the last found one ends.
+    @discardableResult
+    static func expectInOrder(_ texts: [String], in output: String, regex: Bool = false, context: String = "",
+                              sourceLocation: SourceLocation = #_sourceLocation) -> String.Index {
+        var searchFrom = output.startIndex
+        for text in texts {
+            let found = output.range(of: text, options: regex ? .regularExpression : [], range: searchFrom..<output.endIndex)
+            #expect(found != nil, "no \"\(text)\" after the previous one:\n\(output)\n\(context)", sourceLocation: sourceLocation)
+            if let found { searchFrom = found.upperBound }
+        }
+        return searchFrom
+    }
+
     /// Processes whose command line holds `marker` (the replayed program's own argument).
     static func processes(marked marker: String) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -119,12 +119,7 @@ import Testing
             " in depth_sum (n=3) at ", "11\t    int below = depth_sum(n - 1);\n", "$4 = 3\n",
             "exited normally]",
         ]
-        var searchFrom = output.startIndex
-        for text in expected {
-            let found = output.range(of: text, range: searchFrom..<output.endIndex)
-            #expect(found != nil, "no \"\(text)\" after the previous stop:\n\(output)\n\(gdb.stderrText)")
-            if let found { searchFrom = found.upperBound }
-        }
+        GdbServerTests.expectInOrder(expected, in: output, context: gdb.stderrText)
         #expect(status == recorded.status, "\(server.stderrLines)")
         #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
         #expect(server.stderrLines.count == 1, "\(server.stderrLines)")

@@ -30,12 +30,7 @@ import Testing
         let status = server.wait()
         let output = gdb.stdoutText
         let expected = ["Program received signal SIGUSR1", "$1 = 0\n", "Program received signal SIGUSR1", "$2 = 1\n", "exited normally]"]
-        var searchFrom = output.startIndex
-        for text in expected {
-            let found = output.range(of: text, range: searchFrom..<output.endIndex)
-            #expect(found != nil, "no \"\(text)\" after the previous one:\n\(output)\n\(gdb.stderrText)")
-            if let found { searchFrom = found.upperBound }
-        }
+        GdbServerTests.expectInOrder(expected, in: output, context: gdb.stderrText)
         #expect(!output.contains("SIGUSR2,"), "\(output)")
         #expect(status == recorded.status, "\(server.stderrLines)")
         #expect(try Data(contentsOf: server.stdoutURL) == recorded.stdout)
