@@ -118,6 +118,11 @@ public final class Recorder {
                 // while being looked at): not an error of the recording.
                 if debugging { reportError(tool: "record", "after the kill: \(error)") }
                 try finishKilledRecording()
+            } catch let RRError.system(call, errno, detail) where call == "waitpid" && errno == ECHILD && detail == "tid -1" {
+                // No tracee is left to report, though some were never seen to end: killed from
+                // outside (SIGKILL) while another stop of theirs was being handled.
+                if debugging { reportError(tool: "record", "no tracee left: \(scheduler.allTasks.map(\.tid)) recorded as killed") }
+                try recordVanishedTasks()
             }
             try sink.send(.end(TraceEnd(eventCount: eventCount, exitStatus: mainStatus, error: "")))
             try sink.flush()

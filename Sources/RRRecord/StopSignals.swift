@@ -53,6 +53,12 @@ extension Recorder {
         scheduler.killAll()
     }
 
+    /// Every task still in the schedule ended unseen: each is recorded as killed by SIGKILL
+    /// (how a tracee vanishes), with no final registers; replay ends it after its last event.
+    func recordVanishedTasks() throws {
+        for task in scheduler.allTasks { try noteEndAfterKill(task.tid, .killed(signal: .sigkill, rawStatus: SIGKILL)) }
+    }
+
     private func noteEndAfterKill(_ tid: Tid, _ stop: Stop) throws {
         guard let task = scheduler.task(tid) else { return }
         switch stop {
