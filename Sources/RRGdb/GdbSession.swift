@@ -36,7 +36,7 @@ public final class GdbSession {
     static let signalExitBase: Int32 = 128
     static let supportedFeatures = [
         "PacketSize=\(String(packetSize, radix: 16))", "QStartNoAckMode+", "qXfer:features:read+", "qXfer:auxv:read+",
-        "qXfer:exec-file:read+", "swbreak+", "hwbreak+", "vContSupported+", "ReverseContinue+", "ReverseStep+", "QPassSignals+",
+        "qXfer:exec-file:read+", "qXfer:libraries-svr4:read+", "swbreak+", "hwbreak+", "vContSupported+", "ReverseContinue+", "ReverseStep+", "QPassSignals+",
     ]
     /// The largest packet gdb may send us (it sizes `m` replies and `X` writes by it).
     static let packetSize = 0x4000

@@ -143,6 +143,7 @@ extension Replayer {
             next.processStatuses = checkpoint.processStatuses
             next.debuggedExecutable = checkpoint.debuggedExecutable
             next.resumesCheckpoint = true
+            next.cachedCopies = cachedCopies
             do {
                 next.writeTracker = try WriteTracker.start(live, at: checkpoint.registers)
             } catch {

@@ -216,6 +216,8 @@ extension ReplayTarget: DebugTarget {
 
     public func object(_ name: String, annex: String) -> [UInt8]? {
         switch name {
+        case "libraries-svr4":
+            return svr4LibraryList()
         case "exec-file":
             return (debuggedExecutable ?? replayer.debuggedExecutable).map { Array($0.utf8) }
         case "auxv":

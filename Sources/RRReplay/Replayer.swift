@@ -53,6 +53,9 @@ public final class Replayer {
     /// The program file the debugger reads symbols from: the recorded path while that file is
     /// there, else replay's copy of it (the same but for PT_INTERP).
     var debuggedExecutable: String?
+    /// Replay's copy from the trace of each file mapped privately, by its recorded path (for the
+    /// debugger, where the original is gone).
+    var cachedCopies: [String: String] = [:]
     /// The code of files that search trampolines were put in (nil: not an ELF file), by path.
     var codeImages: [String: CodeImage?] = [:]
     /// Where jumps through registers may land in a function ("path:offset"; nil: unknown).

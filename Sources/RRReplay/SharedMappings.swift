@@ -49,6 +49,7 @@ extension Replayer {
         let isShared = [1, 3].contains(event.arguments[3] & 0xf)
         let path = isShared ? try shared.backingFile(for: file.path, content: try files.contents(of: file.hash))
             : try files.mappablePath(for: file.hash)
+        if !isShared { cachedCopies[file.path] = path }
         var arguments = event.arguments
         arguments[0] = UInt64(bitPattern: event.result)
         arguments[3] = (arguments[3] & ~0x10_0000) | 0x10  // MAP_FIXED instead of MAP_FIXED_NOREPLACE
